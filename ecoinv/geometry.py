@@ -1,0 +1,159 @@
+"""Geometry helpers shared by the store, importer, metrics and editing.
+
+Areas are always geodesic: measured on the ellipsoid of the CRS the
+geometry is in (never in a projected plane), as DOMAIN.md requires.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pyproj
+import pyproj.exceptions
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from .errors import EcoinvError
+
+M2_PER_HA = 10_000.0
+
+
+class GeometryError(EcoinvError, ValueError):
+    """A geometry cannot be stored (invalid, wrong type, empty)."""
+
+
+@lru_cache(maxsize=64)
+def _crs(crs_text: str) -> pyproj.CRS:
+    return pyproj.CRS.from_user_input(crs_text)
+
+
+class CrsError(EcoinvError, ValueError):
+    """A CRS that pyproj cannot make sense of."""
+
+
+def as_crs(crs) -> pyproj.CRS:
+    if isinstance(crs, pyproj.CRS):
+        return crs
+    if isinstance(crs, int):
+        crs = f"EPSG:{crs}"
+    try:
+        return _crs(str(crs))
+    except pyproj.exceptions.CRSError as exc:
+        raise CrsError(f"unknown CRS {crs!r}: {exc}") from None
+
+
+@lru_cache(maxsize=64)
+def _geodetic_transformer(crs_wkt: str) -> pyproj.Transformer | None:
+    crs = pyproj.CRS.from_wkt(crs_wkt)
+    if crs.is_geographic:
+        return None
+    return pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+
+
+@lru_cache(maxsize=64)
+def _geod(crs_wkt: str) -> pyproj.Geod:
+    return pyproj.CRS.from_wkt(crs_wkt).get_geod()
+
+
+def geod_for(crs) -> pyproj.Geod:
+    return _geod(as_crs(crs).to_wkt())
+
+
+def ellipsoid_name(crs) -> str:
+    ell = as_crs(crs).ellipsoid
+    return ell.name if ell is not None else "unknown"
+
+
+def to_geodetic(geom: BaseGeometry, crs) -> BaseGeometry:
+    """The geometry in lon/lat of the CRS's own datum (no datum shift)."""
+    tr = _geodetic_transformer(as_crs(crs).to_wkt())
+    if tr is None:
+        return geom
+    return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+
+
+def _ring_area_m2(geod: pyproj.Geod, coords: np.ndarray) -> float:
+    if len(coords) < 4:
+        return 0.0
+    area, _ = geod.polygon_area_perimeter(coords[:, 0], coords[:, 1])
+    return abs(area)
+
+
+def geodesic_area_m2(geom: BaseGeometry | None, crs) -> float:
+    """Geodesic area in m² of the polygonal parts of ``geom`` on the CRS's ellipsoid.
+
+    Each ring is measured on its own and holes are subtracted, so the result
+    does not depend on ring orientation.
+    """
+    if geom is None or geom.is_empty:
+        return 0.0
+    crs = as_crs(crs)
+    geod = _geod(crs.to_wkt())
+    geom = to_geodetic(geom, crs)
+    total = 0.0
+    for poly in polygons_of(geom):
+        total += _ring_area_m2(geod, np.asarray(poly.exterior.coords))
+        for hole in poly.interiors:
+            total -= _ring_area_m2(geod, np.asarray(hole.coords))
+    return total
+
+
+def geodesic_area_ha(geom: BaseGeometry | None, crs) -> float:
+    return geodesic_area_m2(geom, crs) / M2_PER_HA
+
+
+def geodesic_areas_ha(geoms, crs) -> np.ndarray:
+    """Vector form of :func:`geodesic_area_ha` for an array of geometries."""
+    return np.fromiter((geodesic_area_ha(g, crs) for g in geoms), dtype=float)
+
+
+def polygons_of(geom: BaseGeometry) -> list[Polygon]:
+    """The polygons inside any geometry (collections flattened, others dropped)."""
+    if geom is None or geom.is_empty:
+        return []
+    if isinstance(geom, Polygon):
+        return [geom]
+    if isinstance(geom, MultiPolygon):
+        return list(geom.geoms)
+    if hasattr(geom, "geoms"):
+        out: list[Polygon] = []
+        for g in geom.geoms:
+            out.extend(polygons_of(g))
+        return out
+    return []
+
+
+def to_multipolygon(geom: BaseGeometry) -> MultiPolygon:
+    """Promote a polygon (or the polygonal parts of a collection) to a MultiPolygon."""
+    if isinstance(geom, MultiPolygon):
+        return geom
+    return MultiPolygon(polygons_of(geom))
+
+
+def force_2d(geom: BaseGeometry) -> BaseGeometry:
+    return shapely.force_2d(geom) if shapely.has_z(geom) else geom
+
+
+def check_for_layer(geom: BaseGeometry | None, geometry_type: str) -> BaseGeometry:
+    """Return the geometry in the form a layer stores, or raise GeometryError.
+
+    Polygon layers take Polygon/MultiPolygon (promoted to MultiPolygon);
+    point layers take a Point.  The geometry must be non-empty and valid.
+    """
+    if geom is None or geom.is_empty:
+        raise GeometryError("geometry is empty or missing")
+    geom = force_2d(geom)
+    gtype = geom.geom_type
+    if geometry_type == "MULTIPOLYGON":
+        if gtype not in ("Polygon", "MultiPolygon"):
+            raise GeometryError(f"a {gtype} cannot go into a polygon layer")
+        geom = to_multipolygon(geom)
+    elif geometry_type == "POINT":
+        if gtype != "Point":
+            raise GeometryError(f"a {gtype} cannot go into a point layer")
+    else:  # pragma: no cover - the schema only has these two
+        raise GeometryError(f"unsupported layer geometry type {geometry_type}")
+    if not geom.is_valid:
+        raise GeometryError(f"invalid geometry: {shapely.is_valid_reason(geom)}")
+    return geom

@@ -1,0 +1,654 @@
+"""The SpatiaLite inventory: the only module that writes SQL.
+
+One inventory is one SpatiaLite file.  Every layer in ``schema.LAYERS`` is a
+real SpatiaLite geometry table (registered in ``geometry_columns`` with its
+SRID and an R*Tree spatial index), so QGIS and ``ogrinfo`` open it as-is.
+
+Writes happen in transactions (``BEGIN IMMEDIATE``, so a second writer
+waits for the busy timeout and then gets :class:`InventoryLocked` rather
+than a half-done write); each write appends a ``history`` row inside the
+same transaction.  The rollback journal (not WAL) is used so that a failed
+or cancelled transaction leaves the file byte-for-byte as it was.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import getpass
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+import shapely
+import sqlite_utils
+from shapely.geometry.base import BaseGeometry
+
+from . import __version__, schema
+from .errors import EcoinvError
+from .geometry import GeometryError, as_crs, check_for_layer, geodesic_area_ha
+
+GEOM = "geom"
+META_TABLE = "inventory_meta"
+MIGRATIONS_TABLE = "schema_migrations"
+HISTORY_TABLE = "history"
+
+
+class StoreError(EcoinvError):
+    """The inventory file cannot be opened, read or written as asked."""
+
+
+class SpatialiteMissing(StoreError):
+    exit_code = 3
+
+
+class InventoryLocked(StoreError):
+    exit_code = 4
+
+
+class FeatureNotFound(StoreError, KeyError):
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "feature not found"
+
+
+def _sqlite_module():
+    # The stock sqlite3 of some Python builds cannot load extensions; sqlean
+    # ships an SQLite that can.  pysqlite3 is the fallback.
+    try:
+        import sqlean as mod
+    except ImportError:  # pragma: no cover - sqlean is a declared dependency
+        import pysqlite3.dbapi2 as mod  # type: ignore
+    return mod
+
+
+_sqlite = _sqlite_module()
+OperationalError = _sqlite.OperationalError
+DatabaseError = _sqlite.DatabaseError
+
+
+def _spatialite_candidates() -> list[str]:
+    # An explicit path (a bundle, an unusual install) is the only one tried.
+    env = os.environ.get("ECOINV_SPATIALITE")
+    if env:
+        return [env]
+    return ["mod_spatialite", "mod_spatialite.so"]
+
+
+def connect_spatialite(path: str | os.PathLike, *, busy_timeout: float = 5.0):
+    """A DB-API connection to ``path`` with mod_spatialite loaded.
+
+    Autocommit mode (``isolation_level=None``): transactions are explicit.
+    """
+    conn = _sqlite.connect(str(path), timeout=busy_timeout, isolation_level=None,
+                           check_same_thread=False)
+    conn.enable_load_extension(True)
+    errors = []
+    for name in _spatialite_candidates():
+        try:
+            conn.load_extension(name)
+            break
+        except OperationalError as exc:
+            errors.append(f"{name}: {exc}")
+    else:
+        conn.close()
+        raise SpatialiteMissing(
+            "mod_spatialite not found: install the Debian package libsqlite3-mod-spatialite "
+            "(apt-get install libsqlite3-mod-spatialite) or set ECOINV_SPATIALITE"
+        )
+    conn.enable_load_extension(False)
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return os.environ.get("USER", "unknown")
+
+
+@dataclass
+class Feature:
+    layer: str
+    id: int
+    props: dict[str, Any]
+    geometry: BaseGeometry | None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.props[key]
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    name: str
+    geometry_type: str
+    srid: int
+    count: int
+
+
+@dataclass
+class HistoryEntry:
+    id: int
+    time: str
+    user: str
+    table: str
+    feature_id: int
+    action: str
+    old: dict | None
+    new: dict | None
+    old_geometry: BaseGeometry | None
+    new_geometry: BaseGeometry | None
+    batch: str | None = None
+
+
+# --- migrations -----------------------------------------------------------
+
+_SQL_TYPES = {"TEXT": str, "INTEGER": int, "REAL": float}
+
+
+def _create_layer(db: sqlite_utils.Database, layer: schema.Layer, srid: int) -> None:
+    columns = {"id": int}
+    columns.update({f.name: _SQL_TYPES[f.type] for f in layer.fields})
+    fks = [(f.name, f.references, "id") for f in layer.fields if f.references]
+    db.create_table(layer.name, columns, pk="id", foreign_keys=fks or None)
+    # sqlite-utils makes "id INTEGER PRIMARY KEY"; ids of deleted features must
+    # never be reused by new ones (history and undo refer to them), which is
+    # what AUTOINCREMENT guarantees.
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [layer.name]).fetchone()[0]
+    db.execute(f"DROP TABLE {_q(layer.name)}")
+    db.execute(sql.replace("INTEGER PRIMARY KEY", "INTEGER PRIMARY KEY AUTOINCREMENT", 1))
+    db.execute("SELECT AddGeometryColumn(?, ?, ?, ?, 'XY')",
+               [layer.name, GEOM, srid, layer.geometry_type])
+    db.execute("SELECT CreateSpatialIndex(?, ?)", [layer.name, GEOM])
+    for f in layer.fields:
+        if f.codes or f.name in ("source_key", "asset_id"):
+            db.execute(f"CREATE INDEX {_q(f'ix_{layer.name}_{f.name}')} "
+                       f"ON {_q(layer.name)}({_q(f.name)})")
+
+
+def _migration_1(db: sqlite_utils.Database, srid: int) -> None:
+    for layer in schema.LAYERS.values():
+        _create_layer(db, layer, srid)
+    db.create_table(HISTORY_TABLE, {
+        "id": int, "time": str, "user": str, "table_name": str, "feature_id": int,
+        "action": str, "old_values": str, "new_values": str,
+        "old_geom": bytes, "new_geom": bytes, "batch": str,
+    }, pk="id")
+    db.execute(f"CREATE INDEX ix_history_feature ON {HISTORY_TABLE}(table_name, feature_id)")
+
+
+# (version, description, function(db, srid)); append, never edit, so that
+# files made by older versions upgrade in order.
+MIGRATIONS: list[tuple[int, str, Any]] = [
+    (1, "layers, history and metadata", _migration_1),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+# --- the inventory --------------------------------------------------------
+
+class Inventory:
+    """An open inventory file."""
+
+    def __init__(self, path: Path, conn, *, user: str | None = None):
+        self.path = Path(path)
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.user = user or _current_user()
+        self._depth = 0
+        self._batch: str | None = None
+        meta = self.metadata()
+        self.srid = int(meta["srid"])
+        self.crs = as_crs(meta["crs"])
+        self.name = meta.get("name", self.path.stem)
+        self._data_version = self._read_data_version()
+
+    # -- opening ---------------------------------------------------------
+    @classmethod
+    def create(cls, path, name: str | None = None, crs: str | int = schema.DEFAULT_CRS,
+               *, busy_timeout: float = 5.0, extra_meta: dict | None = None) -> "Inventory":
+        path = Path(path)
+        if path.exists():
+            raise StoreError(f"{path}: already exists; open it instead of creating it")
+        crs_obj = as_crs(crs)
+        code = crs_obj.to_epsg()
+        if code is None:
+            raise StoreError(f"storage CRS {crs!r} has no EPSG code; use one, e.g. EPSG:4490")
+        if not path.parent.exists():
+            raise StoreError(f"{path.parent}: folder does not exist")
+        conn = connect_spatialite(path, busy_timeout=busy_timeout)
+        try:
+            conn.execute("SELECT InitSpatialMetadata(1)")
+            if conn.execute("SELECT 1 FROM spatial_ref_sys WHERE srid = ?", [code]).fetchone() is None:
+                raise StoreError(f"EPSG:{code} is not in SpatiaLite's spatial_ref_sys")
+            conn.execute("BEGIN IMMEDIATE")
+            db = sqlite_utils.Database(conn)
+            db.create_table(META_TABLE, {"key": str, "value": str}, pk="key")
+            db.create_table(MIGRATIONS_TABLE, {"version": int, "description": str,
+                                               "applied_at": str}, pk="version")
+            meta = {
+                "name": name or path.stem,
+                "crs": f"EPSG:{code}",
+                "srid": str(code),
+                "schema_version": "0",
+                "created": _now(),
+                "created_by": f"ecoinv {__version__}",
+            }
+            meta.update({k: str(v) for k, v in (extra_meta or {}).items()})
+            for k, v in meta.items():
+                conn.execute(f"INSERT INTO {META_TABLE}(key, value) VALUES (?, ?)", [k, v])
+            _apply_migrations(conn, code)
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                conn.execute("ROLLBACK")
+            conn.close()
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
+        return cls(path, conn)
+
+    @classmethod
+    def open(cls, path, *, busy_timeout: float = 5.0, migrate: bool = True) -> "Inventory":
+        path = Path(path)
+        if not path.exists():
+            raise StoreError(f"{path}: no such inventory file")
+        conn = connect_spatialite(path, busy_timeout=busy_timeout)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{path}: not an SQLite file ({exc})") from None
+        if META_TABLE not in tables:
+            conn.close()
+            raise StoreError(f"{path}: not an ecoinv inventory (no {META_TABLE} table)")
+        version = int(conn.execute(
+            f"SELECT value FROM {META_TABLE} WHERE key='schema_version'").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            conn.close()
+            raise StoreError(f"{path}: made by a newer ecoinv (schema {version} > {SCHEMA_VERSION})")
+        if version < SCHEMA_VERSION and migrate:
+            srid = int(conn.execute(f"SELECT value FROM {META_TABLE} WHERE key='srid'").fetchone()[0])
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                _apply_migrations(conn, srid)
+                conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    conn.execute("ROLLBACK")
+                conn.close()
+                raise
+        return cls(path, conn)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def __enter__(self) -> "Inventory":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- metadata ----------------------------------------------------------
+    def metadata(self) -> dict[str, str]:
+        return {k: v for k, v in self.conn.execute(f"SELECT key, value FROM {META_TABLE}")}
+
+    def set_metadata(self, key: str, value) -> None:
+        with self.transaction():
+            self.conn.execute(f"INSERT OR REPLACE INTO {META_TABLE}(key, value) VALUES (?, ?)",
+                              [key, None if value is None else str(value)])
+        if key == "name":
+            self.name = str(value)
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.metadata()["schema_version"])
+
+    def migrations(self) -> list[tuple[int, str, str]]:
+        return [tuple(r) for r in self.conn.execute(
+            f"SELECT version, description, applied_at FROM {MIGRATIONS_TABLE} ORDER BY version")]
+
+    # -- transactions --------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self, batch: str | None = None) -> Iterator["Inventory"]:
+        """All writes inside happen together or not at all.
+
+        Nested use makes a savepoint.  ``batch`` tags the history rows written
+        inside (an import, one undoable edit) so they can be found together.
+        """
+        if self._depth == 0:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except OperationalError as exc:
+                raise self._locked_or(exc) from None
+            stmt_ok, stmt_fail = "COMMIT", "ROLLBACK"
+        else:
+            sp = f"sp{self._depth}"
+            self.conn.execute(f"SAVEPOINT {sp}")
+            stmt_ok, stmt_fail = f"RELEASE {sp}", f"ROLLBACK TO {sp}; RELEASE {sp}"
+        self._depth += 1
+        outer_batch = self._batch
+        if batch is not None:
+            self._batch = batch
+        try:
+            yield self
+        except BaseException:
+            self._depth -= 1
+            self._batch = outer_batch
+            for stmt in stmt_fail.split("; "):
+                with contextlib.suppress(Exception):
+                    self.conn.execute(stmt)
+            raise
+        self._depth -= 1
+        self._batch = outer_batch
+        try:
+            self.conn.execute(stmt_ok)
+        except OperationalError as exc:
+            with contextlib.suppress(Exception):
+                self.conn.execute("ROLLBACK")
+            raise self._locked_or(exc) from None
+        if self._depth == 0:
+            self._data_version = self._read_data_version()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def _locked_or(self, exc: Exception) -> Exception:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return InventoryLocked(
+                f"{self.path}: inventory is locked by another program or process; "
+                "try again when it has finished writing")
+        return StoreError(f"{self.path}: {exc}")
+
+    def _read_data_version(self) -> int:
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def changed_externally(self) -> bool:
+        """True once another connection has committed since we last looked."""
+        current = self._read_data_version()
+        changed = current != self._data_version
+        self._data_version = current
+        return changed
+
+    # -- reading -------------------------------------------------------------
+    def layers(self) -> list[LayerInfo]:
+        rows = dict(self.conn.execute(
+            "SELECT f_table_name, srid FROM geometry_columns").fetchall())
+        return [LayerInfo(l.name, l.geometry_type, int(rows.get(l.name, self.srid)),
+                          self.count(l.name))
+                for l in schema.LAYERS.values()]
+
+    def count(self, layer: str) -> int:
+        _layer(layer)
+        return self.conn.execute(f"SELECT count(*) FROM {_q(layer)}").fetchone()[0]
+
+    def _select(self, layer: str, *, columns: Sequence[str] | None = None, bbox=None,
+                ids: Iterable[int] | None = None, where: str | None = None,
+                params: Sequence = (), filters: dict | None = None,
+                order_by: str = "id", with_geometry: bool = True) -> tuple[str, list, list[str]]:
+        ldef = _layer(layer)
+        cols = list(columns) if columns is not None else ldef.field_names
+        for c in cols:
+            ldef.field(c)
+        select = ["id"] + [_q(c) for c in cols]
+        if with_geometry:
+            select.append(f"AsBinary({GEOM})")
+        sql = f"SELECT {', '.join(select)} FROM {_q(layer)}"
+        conds, args = [], []
+        if bbox is not None:
+            xmin, ymin, xmax, ymax = map(float, bbox)
+            conds.append(f"id IN (SELECT pkid FROM {_q(f'idx_{layer}_{GEOM}')} "
+                         "WHERE xmax >= ? AND xmin <= ? AND ymax >= ? AND ymin <= ?)")
+            args += [xmin, xmax, ymin, ymax]
+        if ids is not None:
+            id_list = [int(i) for i in ids]
+            conds.append(f"id IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(id_list))
+        if filters:
+            for k, v in filters.items():
+                ldef.field(k)
+                if isinstance(v, (list, tuple, set)):
+                    conds.append(f"{_q(k)} IN (SELECT value FROM json_each(?))")
+                    args.append(json.dumps(list(v)))
+                elif v is None:
+                    conds.append(f"{_q(k)} IS NULL")
+                else:
+                    conds.append(f"{_q(k)} = ?")
+                    args.append(v)
+        if where:
+            conds.append(f"({where})")
+            args += list(params)
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        if order_by:
+            if order_by != "id":
+                ldef.field(order_by)
+            sql += f" ORDER BY {_q(order_by)}"
+        return sql, args, cols
+
+    def features(self, layer: str, *, bbox=None, ids: Iterable[int] | None = None,
+                 where: str | None = None, params: Sequence = (), filters: dict | None = None,
+                 order_by: str = "id") -> Iterator[Feature]:
+        """Stream features; ``bbox`` (xmin, ymin, xmax, ymax, storage CRS) uses the spatial index."""
+        sql, args, cols = self._select(layer, bbox=bbox, ids=ids, where=where, params=params,
+                                       filters=filters, order_by=order_by)
+        for row in self.conn.execute(sql, args):
+            wkb = row[-1]
+            yield Feature(layer, row[0], dict(zip(cols, row[1:-1])),
+                          shapely.from_wkb(wkb) if wkb is not None else None)
+
+    def read_arrays(self, layer: str, *, columns: Sequence[str] | None = None, bbox=None,
+                    filters: dict | None = None, with_geometry: bool = True) -> dict[str, Any]:
+        """Column-wise read for bulk work (metrics, rendering).
+
+        Returns {"id": ndarray, <column>: list, ..., "geometry": ndarray of shapely geometries}.
+        """
+        sql, args, cols = self._select(layer, columns=columns or [], bbox=bbox,
+                                       filters=filters, with_geometry=with_geometry)
+        rows = self.conn.execute(sql, args).fetchall()
+        out: dict[str, Any] = {"id": np.array([r[0] for r in rows], dtype=np.int64)}
+        for i, c in enumerate(cols, start=1):
+            out[c] = [r[i] for r in rows]
+        if with_geometry:
+            out["geometry"] = shapely.from_wkb([r[-1] for r in rows]) if rows else np.array([], dtype=object)
+        return out
+
+    def get(self, layer: str, fid: int) -> Feature:
+        for f in self.features(layer, ids=[fid]):
+            return f
+        raise FeatureNotFound(f"{layer} has no feature {fid}")
+
+    def find_by_key(self, layer: str, source_key: str) -> Feature | None:
+        for f in self.features(layer, filters={"source_key": str(source_key)}):
+            return f
+        return None
+
+    def extent(self, layer: str | None = None) -> tuple[float, float, float, float] | None:
+        """Bounding box of a layer (or of every layer) in the storage CRS, from the spatial index."""
+        names = [layer] if layer else list(schema.LAYERS)
+        boxes = []
+        for name in names:
+            _layer(name)
+            row = self.conn.execute(
+                f"SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM {_q(f'idx_{name}_{GEOM}')}"
+            ).fetchone()
+            if row and row[0] is not None:
+                boxes.append(row)
+        if not boxes:
+            return None
+        b = np.array(boxes, dtype=float)
+        return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+
+    # -- writing ---------------------------------------------------------------
+    def area_ha(self, geom: BaseGeometry | None) -> float:
+        return geodesic_area_ha(geom, self.crs)
+
+    def _prepare_geometry(self, ldef: schema.Layer, geometry) -> tuple[BaseGeometry, bytes]:
+        try:
+            geom = check_for_layer(geometry, ldef.geometry_type)
+        except GeometryError as exc:
+            raise GeometryError(f"{ldef.name}: {exc}") from None
+        return geom, shapely.to_wkb(geom, include_srid=False)
+
+    def insert(self, layer: str, props: dict, geometry, *, fid: int | None = None,
+               action: str = "insert") -> int:
+        """Add one feature (attributes validated by the schema) and record it in history.
+
+        ``geometry`` must be in the storage CRS.  ``fid`` re-creates a feature
+        under its old id (undo of a delete, restore).
+        """
+        ldef = _layer(layer)
+        values = schema.validate_row(layer, props)
+        if ldef.name == "asset_zones":
+            self._check_zone(values)
+        geom, wkb = self._prepare_geometry(ldef, geometry)
+        if any(f.name == "area_ha" for f in ldef.fields):
+            values["area_ha"] = self.area_ha(geom)
+        cols = list(values)
+        names = (["id"] if fid is not None else []) + [_q(c) for c in cols] + [GEOM]
+        args = ([int(fid)] if fid is not None else []) + [values[c] for c in cols] + [wkb, self.srid]
+        marks = ", ".join(["?"] * (len(names) - 1) + ["GeomFromWKB(?, ?)"])
+        with self.transaction():
+            try:
+                cur = self.conn.execute(
+                    f"INSERT INTO {_q(layer)} ({', '.join(names)}) VALUES ({marks})", args)
+            except _sqlite.IntegrityError as exc:
+                raise StoreError(f"{layer}: cannot insert feature: {exc}") from None
+            new_id = int(cur.lastrowid if fid is None else fid)
+            self._log(layer, new_id, action, None, values, None, wkb)
+        return new_id
+
+    def update(self, layer: str, fid: int, props: dict | None = None, geometry=None,
+               *, action: str = "update") -> Feature:
+        """Change attributes and/or geometry of one feature; returns the old feature."""
+        ldef = _layer(layer)
+        old = self.get(layer, fid)
+        values = schema.validate_row(layer, props or {}, partial=True)
+        merged = {**{k: v for k, v in old.props.items() if not ldef.field(k).computed}, **values}
+        schema.validate_row(layer, merged)  # the row as a whole must stay valid
+        if ldef.name == "asset_zones":
+            self._check_zone(merged)
+        sets, args = [], []
+        for c, v in values.items():
+            sets.append(f"{_q(c)} = ?")
+            args.append(v)
+        wkb = None
+        if geometry is not None:
+            geom, wkb = self._prepare_geometry(ldef, geometry)
+            sets.append(f"{GEOM} = GeomFromWKB(?, ?)")
+            args += [wkb, self.srid]
+            if any(f.name == "area_ha" for f in ldef.fields):
+                values["area_ha"] = self.area_ha(geom)
+                sets.append('"area_ha" = ?')
+                args.append(values["area_ha"])
+        if not sets:
+            return old
+        old_wkb = shapely.to_wkb(old.geometry) if (wkb is not None and old.geometry is not None) else None
+        old_values = {k: old.props.get(k) for k in values}
+        with self.transaction():
+            self.conn.execute(f"UPDATE {_q(layer)} SET {', '.join(sets)} WHERE id = ?", args + [fid])
+            self._log(layer, fid, action, old_values, values, old_wkb, wkb)
+        return old
+
+    def delete(self, layer: str, fid: int, *, action: str = "delete") -> Feature:
+        """Remove one feature; returns it (attributes and geometry) for undo."""
+        _layer(layer)
+        old = self.get(layer, fid)
+        if layer == "assets":
+            n = self.conn.execute("SELECT count(*) FROM asset_zones WHERE asset_id = ?", [fid]).fetchone()[0]
+            if n:
+                raise StoreError(f"assets {fid} ({old.props.get('name')}) has {n} zone(s); "
+                                 "delete its zones first")
+        with self.transaction():
+            self.conn.execute(f"DELETE FROM {_q(layer)} WHERE id = ?", [fid])
+            self._log(layer, fid, action, old.props, None,
+                      shapely.to_wkb(old.geometry) if old.geometry is not None else None, None)
+        return old
+
+    def _check_zone(self, values: dict) -> None:
+        asset_id = values.get("asset_id")
+        row = self.conn.execute("SELECT category FROM assets WHERE id = ?", [asset_id]).fetchone()
+        if row is None:
+            raise StoreError(f"asset_zones.asset_id: no asset with id {asset_id}")
+        cat = schema.CATEGORIES[row[0]]
+        if values.get("zone") and cat.zones and values["zone"] not in cat.zones:
+            raise schema.SchemaError(
+                f"asset_zones.zone: {values['zone']!r} is not a zone of {cat.code}; "
+                f"allowed: {', '.join(cat.zones)}")
+
+    def _log(self, layer, fid, action, old, new, old_wkb, new_wkb) -> None:
+        self.conn.execute(
+            f"INSERT INTO {HISTORY_TABLE} (time, user, table_name, feature_id, action, old_values, "
+            "new_values, old_geom, new_geom, batch) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [_now(), self.user, layer, fid, action,
+             None if old is None else json.dumps(old, ensure_ascii=False),
+             None if new is None else json.dumps(new, ensure_ascii=False),
+             old_wkb, new_wkb, self._batch])
+
+    # -- history ---------------------------------------------------------------
+    def history(self, layer: str | None = None, fid: int | None = None, *,
+                batch: str | None = None, limit: int | None = None,
+                newest_first: bool = False) -> list[HistoryEntry]:
+        conds, args = [], []
+        if layer is not None:
+            conds.append("table_name = ?"); args.append(layer)
+        if fid is not None:
+            conds.append("feature_id = ?"); args.append(int(fid))
+        if batch is not None:
+            conds.append("batch = ?"); args.append(batch)
+        sql = (f"SELECT id, time, user, table_name, feature_id, action, old_values, new_values, "
+               f"old_geom, new_geom, batch FROM {HISTORY_TABLE}")
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        sql += " ORDER BY id" + (" DESC" if newest_first else "")
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [HistoryEntry(r[0], r[1], r[2], r[3], r[4], r[5],
+                             json.loads(r[6]) if r[6] else None,
+                             json.loads(r[7]) if r[7] else None,
+                             shapely.from_wkb(r[8]) if r[8] else None,
+                             shapely.from_wkb(r[9]) if r[9] else None, r[10])
+                for r in self.conn.execute(sql, args)]
+
+    def last_edit_time(self) -> str | None:
+        row = self.conn.execute(f"SELECT max(time) FROM {HISTORY_TABLE}").fetchone()
+        return row[0] if row else None
+
+    # -- whole-table helpers for tests and exports -------------------------
+    def table_rows(self, layer: str) -> list[tuple]:
+        """Every row of a layer with its geometry as WKB (exact comparisons)."""
+        ldef = _layer(layer)
+        cols = ", ".join(["id"] + [_q(c) for c in ldef.field_names] + [f"AsBinary({GEOM})"])
+        return self.conn.execute(f"SELECT {cols} FROM {_q(layer)} ORDER BY id").fetchall()
+
+
+def _layer(name: str) -> schema.Layer:
+    try:
+        return schema.LAYERS[name]
+    except KeyError:
+        raise StoreError(f"no layer {name!r}; layers: {', '.join(schema.LAYERS)}") from None
+
+
+def _apply_migrations(conn, srid: int) -> None:
+    db = sqlite_utils.Database(conn)
+    done = {r[0] for r in conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")}
+    for version, description, fn in MIGRATIONS:
+        if version in done:
+            continue
+        fn(db, srid)
+        conn.execute(f"INSERT INTO {MIGRATIONS_TABLE}(version, description, applied_at) VALUES (?,?,?)",
+                     [version, description, _now()])
+        conn.execute(f"UPDATE {META_TABLE} SET value = ? WHERE key = 'schema_version'", [str(version)])
