@@ -56,8 +56,36 @@ def _geod(crs_wkt: str) -> pyproj.Geod:
     return pyproj.CRS.from_wkt(crs_wkt).get_geod()
 
 
+class _Geodesy:
+    """The ellipsoid and the to-lon/lat transformer of one CRS."""
+
+    __slots__ = ("crs", "geod", "to_lonlat")
+
+    def __init__(self, crs: pyproj.CRS):
+        wkt = crs.to_wkt()
+        self.crs = crs
+        self.geod = _geod(wkt)
+        self.to_lonlat = _geodetic_transformer(wkt)
+
+
+# Keyed by the CRS object's identity (kept alive by the entry, so the id
+# cannot be reused): serialising a CRS to WKT for every measured feature
+# dominated the cost of an import.
+_GEODESY: dict[int, _Geodesy] = {}
+
+
+def _geodesy(crs) -> _Geodesy:
+    crs = as_crs(crs)  # strings and ints resolve to one cached CRS object
+    entry = _GEODESY.get(id(crs))
+    if entry is None or entry.crs is not crs:
+        if len(_GEODESY) > 256:
+            _GEODESY.clear()
+        entry = _GEODESY[id(crs)] = _Geodesy(crs)
+    return entry
+
+
 def geod_for(crs) -> pyproj.Geod:
-    return _geod(as_crs(crs).to_wkt())
+    return _geodesy(crs).geod
 
 
 def ellipsoid_name(crs) -> str:
@@ -67,7 +95,7 @@ def ellipsoid_name(crs) -> str:
 
 def to_geodetic(geom: BaseGeometry, crs) -> BaseGeometry:
     """The geometry in lon/lat of the CRS's own datum (no datum shift)."""
-    tr = _geodetic_transformer(as_crs(crs).to_wkt())
+    tr = _geodesy(crs).to_lonlat
     if tr is None:
         return geom
     return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
@@ -88,9 +116,10 @@ def geodesic_area_m2(geom: BaseGeometry | None, crs) -> float:
     """
     if geom is None or geom.is_empty:
         return 0.0
-    crs = as_crs(crs)
-    geod = _geod(crs.to_wkt())
-    geom = to_geodetic(geom, crs)
+    geodesy = _geodesy(crs)
+    geod = geodesy.geod
+    if geodesy.to_lonlat is not None:
+        geom = to_geodetic(geom, crs)
     total = 0.0
     for poly in polygons_of(geom):
         total += _ring_area_m2(geod, np.asarray(poly.exterior.coords))

@@ -76,6 +76,17 @@ def _spatialite_candidates() -> list[str]:
     return ["mod_spatialite", "mod_spatialite.so"]
 
 
+def _preload_gdal() -> None:
+    # SQLite loads mod_spatialite with RTLD_GLOBAL, which puts the system's
+    # PROJ, GEOS and SQLite into the global symbol scope.  fiona's bundled
+    # GDAL, if loaded after that, binds to those instead of its own copies and
+    # crashes (segfault reading a shapefile).  Loaded first, it keeps its own.
+    try:
+        import fiona  # noqa: F401
+    except ImportError:  # pragma: no cover - fiona is a declared dependency
+        pass
+
+
 def connect_spatialite(path: str | os.PathLike, *, busy_timeout: float = 5.0):
     """A DB-API connection to ``path`` with mod_spatialite loaded.
 
@@ -83,6 +94,7 @@ def connect_spatialite(path: str | os.PathLike, *, busy_timeout: float = 5.0):
     """
     conn = _sqlite.connect(str(path), timeout=busy_timeout, isolation_level=None,
                            check_same_thread=False)
+    _preload_gdal()
     conn.enable_load_extension(True)
     errors = []
     for name in _spatialite_candidates():

@@ -1,0 +1,884 @@
+"""Import a file into an inventory layer: plan → validate/repair → reproject → write.
+
+The whole import is one transaction: a refused feature, a hard error or a
+cancel rolls everything back and leaves the inventory file byte-for-byte
+as it was.  Features are streamed from the source and handled in batches
+(reprojected together, progress and cancel checked between batches), so
+memory stays bounded whatever the file size.
+
+The GUI's import dialog shows :func:`plan_import` (what would happen: the
+encoding and how it was chosen, the CRS or the candidates to choose from,
+the field mapping) and then calls :func:`import_file` with the user's
+choices; the CLI does the same from its options.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+import pyproj
+import shapely
+from shapely.geometry import MultiPolygon
+from shapely.geometry.base import BaseGeometry
+
+from . import crs as crsmod
+from . import schema
+from .encoding import encoding_label
+from .errors import EcoinvError
+from .geometry import GeometryError, check_for_layer, polygons_of
+from .sources import Source, SourceFeature, open_source
+
+ON_UNKNOWN = ("error", "skip", "keep-as-remark")
+MAX_ENTRIES = 10_000      # per-feature report lines kept (counts are always exact)
+MAX_REFUSALS = 100        # stop reading after this many refused features
+ASSET_NAME = "asset_name"  # pseudo-target of asset_zones: the asset named by the zone file
+
+
+# --- errors ---------------------------------------------------------------------------
+
+class ImportProblem(EcoinvError):
+    """The import cannot go ahead; nothing was written."""
+
+    def __init__(self, message: str, report: "ImportReport | None" = None):
+        super().__init__(" ".join(str(message).split()))  # always one line
+        self.report = report
+
+
+class ImportSetupError(ImportProblem):
+    """The options do not fit the file or the layer (mapping, defaults, key...)."""
+
+
+class CrsUnknown(ImportProblem):
+    """The file has no usable CRS and none was given; ``candidates`` are ranked proposals."""
+
+    def __init__(self, message: str, candidates: list[crsmod.CrsCandidate]):
+        super().__init__(message)
+        self.candidates = candidates
+
+
+class NoFeatures(ImportProblem):
+    pass
+
+
+class ImportRefused(ImportProblem):
+    """At least one feature was refused; ``report`` lists them all."""
+
+
+class ImportCancelled(ImportProblem):
+    exit_code = 130
+
+
+# --- the plan ----------------------------------------------------------------------------
+
+def _label(codec: str | None) -> str:
+    return encoding_label(codec) if codec else "n/a"
+
+
+def _norm(text: str) -> str:
+    return "".join(str(text).split()).casefold()
+
+
+@dataclass
+class ImportPlan:
+    path: str
+    source_label: str            # what features get as ``source``
+    format: str
+    source_layer: str
+    target_layer: str
+    feature_count: int
+    geometry_type: str
+    fields: list[tuple[str, str]]
+    encoding: str | None
+    encoding_how: str | None
+    encoding_note: str
+    crs: pyproj.CRS | None       # the CRS the import will use (None: must be chosen)
+    crs_how: str                 # "given" | "file" | "unknown"
+    crs_note: str | None
+    crs_candidates: list[crsmod.CrsCandidate]
+    target_crs: pyproj.CRS
+    mapping: dict[str, str]      # target field -> source field
+    mapping_how: dict[str, str]  # target field -> "given" | "alias" | "cut name"
+    defaults: dict[str, Any]     # target field -> value for every feature
+    unmapped: list[str]          # source fields not used
+    key: str | None
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.crs is not None
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path, "source": self.source_label, "format": self.format,
+            "source_layer": self.source_layer, "target_layer": self.target_layer,
+            "feature_count": self.feature_count, "geometry_type": self.geometry_type,
+            "fields": [{"name": n, "type": t} for n, t in self.fields],
+            "encoding": {"encoding": _label(self.encoding), "how": self.encoding_how,
+                         "note": self.encoding_note},
+            "crs": {"crs": crsmod.crs_label(self.crs) if self.crs is not None else None,
+                    "how": self.crs_how, "note": self.crs_note,
+                    "candidates": [c.to_dict() for c in self.crs_candidates]},
+            "target_crs": crsmod.crs_label(self.target_crs),
+            "mapping": dict(self.mapping), "mapping_how": dict(self.mapping_how),
+            "defaults": dict(self.defaults), "unmapped": list(self.unmapped), "key": self.key,
+            "notes": list(self.notes), "problems": list(self.problems), "ok": self.ok,
+        }
+
+    def to_text(self) -> str:
+        lines = [f"Plan: {self.source_label} → {self.target_layer}",
+                 f"  source: {self.format}, layer {self.source_layer}, "
+                 f"{self.feature_count} features, {self.geometry_type}",
+                 f"  encoding: {_label(self.encoding)} ({self.encoding_note})"]
+        if self.crs is not None:
+            lines.append(f"  CRS: {crsmod.crs_label(self.crs)} ({self.crs_how}) → "
+                         f"{crsmod.crs_label(self.target_crs)}")
+        else:
+            lines.append(f"  CRS: unknown ({self.crs_note}); candidates:")
+            lines += [f"    {c}" for c in self.crs_candidates[:12]]
+            if len(self.crs_candidates) > 12:
+                lines.append(f"    ... and {len(self.crs_candidates) - 12} more")
+        lines.append("  mapping:")
+        for target, src in self.mapping.items():
+            lines.append(f"    {target} ← {src} ({self.mapping_how.get(target, '')})")
+        for target, value in self.defaults.items():
+            lines.append(f"    {target} = {value!r} (for every feature)")
+        if self.unmapped:
+            lines.append(f"  unmapped source fields: {', '.join(self.unmapped)}")
+        if self.key:
+            lines.append(f"  key: {self.key} (re-import updates features with the same key)")
+        lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  PROBLEM: {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def auto_mapping(layer: str, source_fields: Iterable[str],
+                 truncated: dict[str, str] | None = None,
+                 exclude: Iterable[str] = ()) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """Map source fields to the layer's fields by the schema's aliases.
+
+    Exact (case- and space-insensitive) alias matches first; then names cut
+    at the DBF's 10 bytes (``truncated``: name -> the cut text) match an
+    alias they are the start of, if that alias belongs to one field only.
+    Returns (mapping target->source, how, notes).
+    """
+    ldef = schema.LAYERS[layer]
+    truncated = truncated or {}
+    fields = list(source_fields)
+    used: set[str] = set()
+    mapping: dict[str, str] = {}
+    how: dict[str, str] = {}
+    notes: list[str] = []
+    targets = [f for f in ldef.fields if not f.computed and f.name not in exclude]
+    by_norm: dict[str, list[str]] = {}
+    for s in fields:
+        by_norm.setdefault(_norm(s), []).append(s)
+    for f in targets:
+        for alias in (f.name, *f.aliases):
+            hit = next((s for s in by_norm.get(_norm(alias), []) if s not in used), None)
+            if hit:
+                mapping[f.name], how[f.name] = hit, "alias"
+                used.add(hit)
+                break
+    for s in fields:
+        prefix = truncated.get(s)
+        if s in used or not prefix or len(prefix) < 2:
+            continue
+        p = _norm(prefix)
+        owners = [f for f in targets
+                  if any(_norm(a).startswith(p) and _norm(a) != p for a in (f.name, *f.aliases))]
+        if len(owners) == 1 and owners[0].name not in mapping:
+            mapping[owners[0].name], how[owners[0].name] = s, "cut name"
+            used.add(s)
+        elif len(owners) > 1:
+            notes.append(f"field {s!r} looks cut at 10 bytes and could be "
+                         f"{' or '.join(o.name for o in owners)}: use --map")
+    return mapping, how, notes
+
+
+def _inventory_hint(inv) -> tuple[float, float, float, float] | None:
+    """Where the inventory's data is, as a lon/lat box (boundary first)."""
+    for layer in ("boundary", "districts", None):
+        ext = inv.extent(layer)
+        if ext is not None:
+            try:
+                return crsmod.lonlat_bounds(ext, inv.crs)
+            except Exception:
+                return None
+    return None
+
+
+def _make_plan(inv, src: Source, layer: str, *, crs=None, mapping=None, defaults=None,
+               key=None, on_unknown: str = "error") -> ImportPlan:
+    if layer not in schema.LAYERS:
+        raise ImportSetupError(f"no layer {layer!r}; layers: {', '.join(schema.LAYERS)}")
+    if on_unknown not in ON_UNKNOWN:
+        raise ImportSetupError(f"on_unknown must be one of {', '.join(ON_UNKNOWN)}, "
+                               f"not {on_unknown!r}")
+    ldef = schema.LAYERS[layer]
+    problems: list[str] = []
+    notes = list(src.notes)
+    names = src.field_names
+    known = {f.name: f for f in ldef.fields}
+    allowed_targets = set(known) | ({ASSET_NAME} if layer == "asset_zones" else set())
+
+    # -- CRS
+    crs_how, crs_note = "unknown", src.crs_note
+    candidates: list[crsmod.CrsCandidate] = []
+    if crs is not None:
+        try:
+            chosen = crsmod.parse_crs(crs)
+        except crsmod.CrsError as exc:
+            raise ImportSetupError(f"--crs: {exc}") from None
+        crs_how = "given"
+        if src.crs is not None and not crsmod.same_crs(src.crs, chosen):
+            notes.append(f"the file declares {crsmod.crs_label(src.crs)}; "
+                         f"using the given {crsmod.crs_label(chosen)}")
+        if crsmod.is_web_mercator(chosen):
+            notes.append("EPSG:3857 (Web Mercator): reprojected on import; never measured in it")
+    elif src.crs is not None:
+        chosen, crs_how = src.crs, "file"
+    else:
+        chosen = None
+        if src.bounds is not None:
+            candidates = crsmod.candidates_for_bounds(src.bounds, _inventory_hint(inv))
+    if chosen is not None and src.bounds is not None:
+        outside = crsmod.outside_area_of_use(src.bounds, chosen)
+        if outside:
+            problems.append(outside + (" give the right one with --crs" if crs_how == "file"
+                                       else ""))
+    if chosen is not None:
+        shift = crsmod.datum_shift_note(chosen, inv.crs)
+        if shift:
+            notes.append(shift)
+
+    # -- defaults (one value for the whole file)
+    clean_defaults: dict[str, Any] = {}
+    for target, value in (defaults or {}).items():
+        if target not in allowed_targets:
+            problems.append(f"default for {target!r}: {layer} has no such field; fields: "
+                            f"{', '.join(sorted(allowed_targets))}")
+            continue
+        f = known.get(target)
+        if f is not None and f.computed:
+            problems.append(f"{layer}.{target} is computed by the inventory and cannot be set")
+            continue
+        if f is not None:
+            try:
+                value = schema.coerce(f, value, layer=layer)
+            except schema.SchemaError as exc:
+                problems.append(str(exc))
+                continue
+        clean_defaults[target] = value
+
+    # -- mapping: given entries win, aliases fill in the rest
+    given = dict(mapping or {})
+    final: dict[str, str] = {}
+    how: dict[str, str] = {}
+    for target, source_field in given.items():
+        if target not in allowed_targets:
+            problems.append(f"--map {target}={source_field}: {layer} has no field {target!r}; "
+                            f"fields: {', '.join(f.name for f in ldef.editable_fields)}")
+        elif target in known and known[target].computed:
+            problems.append(f"--map {target}: {layer}.{target} is computed by the inventory")
+        elif source_field not in names:
+            problems.append(f"--map {target}={source_field}: {src.path.name} has no field "
+                            f"{source_field!r}; fields: {', '.join(names)}")
+        elif target in clean_defaults:
+            problems.append(f"{target} is both mapped from {source_field!r} and set for the whole "
+                            "file; choose one")
+        else:
+            final[target], how[target] = source_field, "given"
+    # With --key the key fills source_key, whatever the aliases would say.
+    auto, auto_how, auto_notes = auto_mapping(
+        layer, [n for n in names if n not in final.values() and n != key], src.truncated_fields,
+        exclude=set(final) | set(clean_defaults) | ({"source_key"} if key else set()))
+    final.update(auto)
+    how.update(auto_how)
+    notes += auto_notes
+    if layer == "asset_zones" and "asset_id" not in final and "asset_id" not in clean_defaults \
+            and ASSET_NAME not in final and ASSET_NAME not in clean_defaults:
+        for alias in schema.ZONE_ASSET_NAME_ALIASES:
+            hit = next((n for n in names if _norm(n) == _norm(alias) and n not in final.values()),
+                       None)
+            if hit:
+                final[ASSET_NAME], how[ASSET_NAME] = hit, "alias"
+                break
+
+    # -- key
+    if key is not None:
+        if "source_key" not in known:
+            problems.append(f"--key: layer {layer} has no source_key, so it cannot be re-imported "
+                            "by key")
+        elif key not in names:
+            problems.append(f"--key {key}: {src.path.name} has no field {key!r}; "
+                            f"fields: {', '.join(names)}")
+        elif "source_key" in given and given["source_key"] != key:
+            problems.append(f"--key {key} conflicts with --map source_key={given['source_key']}")
+        else:
+            final["source_key"], how["source_key"] = key, "key"
+
+    # -- what is still missing
+    for f in ldef.fields:
+        if not f.required or f.name in final or f.name in clean_defaults:
+            continue
+        if f.name == "asset_id" and (ASSET_NAME in final or ASSET_NAME in clean_defaults):
+            continue
+        hint = {"category": "--category", "class": "--class", "kind": "--kind"}.get(f.name)
+        if f.name == "asset_id":
+            problems.append(
+                f"{layer}.asset_id is required: no field names the asset (looked for "
+                f"{', '.join(schema.ZONE_ASSET_NAME_ALIASES)}); use --map asset_name=FIELD, "
+                "--map asset_id=FIELD or --set asset_id=ID")
+        else:
+            problems.append(f"{layer}.{f.name} is required but no source field maps to it; use "
+                            + (f"{hint} VALUE or " if hint else "")
+                            + f"--map {f.name}=FIELD (fields: {', '.join(names)})")
+    has_codes = any(f.codes for f in ldef.fields)
+    if on_unknown == "keep-as-remark" and has_codes and "remarks" not in known:
+        problems.append(f"--on-unknown keep-as-remark: layer {layer} has no remarks field; "
+                        "use error or skip")
+    if "source_key" in final and key is None:
+        notes.append(f"source_key is filled from {final['source_key']!r}; pass --key "
+                     f"{final['source_key']} to update these features on re-import")
+    if src.feature_count == 0:
+        problems.append("no features: the file has nothing to import")
+
+    unmapped = [n for n in names if n not in final.values()]
+    return ImportPlan(
+        path=str(src.path), source_label=src.label, format=src.format,
+        source_layer=src.layer_name, target_layer=layer, feature_count=src.feature_count,
+        geometry_type=src.geometry_type, fields=list(src.fields),
+        encoding=src.encoding,
+        encoding_how=src.encoding_choice.how if src.encoding_choice else "format",
+        encoding_note=src.encoding_note, crs=chosen, crs_how=crs_how, crs_note=crs_note,
+        crs_candidates=candidates, target_crs=inv.crs, mapping=final, mapping_how=how,
+        defaults=clean_defaults, unmapped=unmapped, key=key, notes=notes, problems=problems)
+
+
+def plan_import(inv, path, layer: str, *, source_layer: str | None = None, crs=None,
+                encoding: str | None = None, mapping: dict | None = None,
+                defaults: dict | None = None, key: str | None = None,
+                on_unknown: str = "error") -> ImportPlan:
+    """What importing ``path`` into ``layer`` would do, without reading the features.
+
+    File-level errors (unreadable file, layer choice) raise; problems with
+    the options and an unknown CRS are listed in the plan.
+    """
+    with open_source(path, layer=source_layer, encoding=encoding) as src:
+        return _make_plan(inv, src, layer, crs=crs, mapping=mapping, defaults=defaults,
+                          key=key, on_unknown=on_unknown)
+
+
+# --- the report --------------------------------------------------------------------------
+
+@dataclass
+class FeatureEntry:
+    index: int
+    name: str | None
+    action: str            # "updated" | "repaired" | "skipped" | "refused"
+    reason: str
+    field: str | None = None
+
+    def where(self) -> str:
+        """'feature 12 (太阳岛), field 级别 → level'"""
+        who = f"feature {self.index}" + (f" ({self.name})" if self.name else "")
+        return who + (f", field {self.field}" if self.field else "")
+
+    def line(self, label: str | None = None) -> str:
+        return f"{label + ': ' if label else ''}{self.where()}: {self.action}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    path: str
+    source: str
+    target_layer: str
+    format: str = ""
+    source_layer: str = ""
+    encoding: str | None = None
+    encoding_how: str | None = None
+    encoding_note: str = ""
+    source_crs: str | None = None
+    target_crs: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    key: str | None = None
+    total: int = 0
+    processed: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    repaired: int = 0
+    skipped: int = 0
+    refused: int = 0
+    entries: list[FeatureEntry] = field(default_factory=list)
+    entries_dropped: int = 0
+    notes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    status: str = "running"   # "imported" | "dry-run" | "refused" | "cancelled"
+    batch: str | None = None  # history batch tag of the written rows
+    seconds: float = 0.0
+
+    def add(self, entry: FeatureEntry) -> None:
+        if len(self.entries) < MAX_ENTRIES:
+            self.entries.append(entry)
+        else:
+            self.entries_dropped += 1
+
+    @property
+    def refusals(self) -> list[FeatureEntry]:
+        return [e for e in self.entries if e.action == "refused"]
+
+    def counts(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in
+                ("added", "updated", "unchanged", "repaired", "skipped", "refused")}
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in (
+            "path", "source", "target_layer", "format", "source_layer", "source_crs",
+            "target_crs", "mapping", "defaults", "key", "total", "processed", "status",
+            "dry_run", "batch", "notes", "entries_dropped")}
+        d["encoding"] = {"encoding": _label(self.encoding), "how": self.encoding_how,
+                         "note": self.encoding_note}
+        d["counts"] = self.counts()
+        d["entries"] = [asdict(e) for e in self.entries]
+        d["seconds"] = round(self.seconds, 3)
+        return d
+
+    def to_text(self) -> str:
+        verb = {"dry-run": "Dry run (nothing written)", "refused": "Refused (nothing imported)",
+                "cancelled": "Cancelled (nothing imported)"}.get(self.status, "Imported")
+        lines = [f"{verb}: {self.source} → {self.target_layer}",
+                 f"  encoding: {_label(self.encoding)} ({self.encoding_note})",
+                 f"  CRS: {self.source_crs} → {self.target_crs}"]
+        if self.mapping:
+            lines.append("  mapping: " + ", ".join(f"{t} ← {s}" for t, s in self.mapping.items()))
+        if self.defaults:
+            lines.append("  set: " + ", ".join(f"{t} = {v}" for t, v in self.defaults.items()))
+        c = self.counts()
+        lines.append(f"  {self.processed} of {self.total} features: " +
+                     ", ".join(f"{k} {v}" for k, v in c.items()))
+        for e in self.entries:
+            lines.append("  " + e.line())
+        if self.entries_dropped:
+            lines.append(f"  ... {self.entries_dropped} more feature lines not listed")
+        lines += [f"  note: {n}" for n in self.notes]
+        if self.batch and self.status == "imported":
+            lines.append(f"  history batch: {self.batch}")
+        return "\n".join(lines)
+
+
+# --- the import ------------------------------------------------------------------------------
+
+class _Rollback(Exception):
+    """Ends a dry run's transaction without committing."""
+
+
+@dataclass
+class _Item:
+    feat: SourceFeature
+    name: str | None
+    values: dict
+    geometry: BaseGeometry
+    repaired: bool = False
+
+
+class _Importer:
+    def __init__(self, inv, src: Source, plan: ImportPlan, report: ImportReport, *,
+                 on_unknown: str, repair: bool):
+        self.inv, self.src, self.plan, self.report = inv, src, plan, report
+        self.layer = plan.target_layer
+        self.ldef = schema.LAYERS[self.layer]
+        self.fields = {f.name: f for f in self.ldef.fields}
+        self.on_unknown = on_unknown
+        self.repair = repair
+        self.polygonal = self.ldef.geometry_type == "MULTIPOLYGON"
+        self.transform = crsmod.transformer(plan.crs, inv.crs)
+        self.seen_keys: dict[str, int] = {}
+        self.name_field = (plan.mapping.get("name") or plan.mapping.get(ASSET_NAME)
+                           or _name_like_field(plan.fields) or plan.key)
+        self.assets = self._asset_names() if self.layer == "asset_zones" else {}
+        self.outside = 0
+        ext = inv.extent("boundary") or inv.extent("districts")
+        self.extent = ext if self.layer not in ("boundary", "districts") else None
+
+    # -- per feature: attributes
+    def _asset_names(self) -> dict[str, list[int]]:
+        cols = self.inv.read_arrays("assets", columns=["name", "name_en"], with_geometry=False)
+        out: dict[str, list[int]] = {}
+        for fid, name, name_en in zip(cols["id"], cols["name"], cols["name_en"]):
+            for n in {name, name_en} - {None, ""}:
+                out.setdefault(_norm(n), []).append(int(fid))
+        return out
+
+    def _refuse(self, feat, name, reason, field=None) -> None:
+        self.report.refused += 1
+        self.report.add(FeatureEntry(feat.index, name, "refused", reason, field))
+
+    def _skip(self, feat, name, reason, field=None) -> None:
+        self.report.skipped += 1
+        self.report.add(FeatureEntry(feat.index, name, "skipped", reason, field))
+
+    def _unknown(self, feat, name, target, src_field, raw, message, values, remarks) -> bool:
+        """Apply --on-unknown to a value that cannot be stored; False = feature is done."""
+        where = f"{src_field} → {target}" if src_field and src_field != target else target
+        # The schema's message starts with "layer.field: ", which `where` already says.
+        message = message.removeprefix(f"{self.layer}.{target}: ")
+        if self.on_unknown == "skip":
+            self._skip(feat, name, message, where)
+            return False
+        if self.on_unknown == "keep-as-remark" and not self.fields[target].required:
+            values[target] = None
+            remarks.append(f"{src_field or target}={raw}")
+            return True
+        extra = " (it is required, so it cannot become a remark)" \
+            if self.on_unknown == "keep-as-remark" else ""
+        self._refuse(feat, name, message + extra, where)
+        return False
+
+    def attributes(self, feat: SourceFeature, name: str | None) -> dict | None:
+        plan = self.plan
+        values: dict[str, Any] = {}
+        remarks: list[str] = []
+        for target, src_field in plan.mapping.items():
+            raw = feat.props.get(src_field)
+            if target == ASSET_NAME:
+                continue
+            f = self.fields[target]
+            if target == "source_key":
+                empty = raw is None or str(raw).strip() == ""
+                if empty and plan.key is not None:
+                    self._refuse(feat, name, f"key field {src_field!r} is empty", src_field)
+                    return None
+                values[target] = None if empty else _key_text(raw)
+                continue
+            try:
+                values[target] = schema.coerce(f, raw, layer=self.layer)
+            except schema.SchemaError as exc:
+                if not self._unknown(feat, name, target, src_field, raw, str(exc), values, remarks):
+                    return None
+        values.update({k: v for k, v in plan.defaults.items() if k != ASSET_NAME})
+        if self.layer == "assets" and values.get("level") and values.get("category"):
+            cat = schema.CATEGORIES[values["category"]]
+            if cat.levels and values["level"] not in cat.levels:
+                msg = (f"level {values['level']!r} is not a level of {cat.code}; allowed: "
+                       f"{', '.join(cat.levels)}")
+                raw = feat.props.get(plan.mapping.get("level", ""), values["level"])
+                if not self._unknown(feat, name, "level", plan.mapping.get("level"), raw, msg,
+                                     values, remarks):
+                    return None
+        if self.layer == "asset_zones" and "asset_id" not in values:
+            src_field = plan.mapping.get(ASSET_NAME)
+            asset = plan.defaults.get(ASSET_NAME) if src_field is None else feat.props.get(src_field)
+            found = self._resolve_asset(feat, name, asset, src_field or ASSET_NAME)
+            if found is None:
+                return None
+            values["asset_id"] = found
+        if "source" in self.fields and "source" not in values:
+            values["source"] = self.src.label
+        if remarks:
+            old = values.get("remarks")
+            values["remarks"] = "; ".join(([str(old)] if old else []) + remarks)
+        try:
+            return schema.validate_row(self.layer, values)
+        except schema.SchemaError as exc:
+            if self.on_unknown == "skip":
+                self._skip(feat, name, str(exc))
+            else:
+                self._refuse(feat, name, str(exc))
+            return None
+
+    def _resolve_asset(self, feat, name, asset, src_field) -> int | None:
+        if asset is None or str(asset).strip() == "":
+            self._refuse(feat, name, "names no asset", src_field)
+            return None
+        ids = self.assets.get(_norm(asset))
+        if not ids:
+            self._refuse(feat, name, f"no asset named {asset!r} in the inventory (import the "
+                         "assets first)", src_field)
+            return None
+        if len(ids) > 1:
+            self._refuse(feat, name, f"{len(ids)} assets are named {asset!r} (ids "
+                         f"{', '.join(map(str, ids))}); use --map asset_id=FIELD", src_field)
+            return None
+        return ids[0]
+
+    # -- per feature: geometry (in the source CRS)
+    def geometry(self, feat: SourceFeature, name: str | None) -> BaseGeometry | None:
+        g = feat.geometry
+        if g is None:
+            if feat.problem and not self.repair:
+                # Reading had to drop broken parts: that is a repair, and repair is off.
+                self._refuse(feat, name, f"geometry needs repair: {feat.problem} (repair is off)")
+            else:
+                self._skip(feat, name, feat.problem or "no geometry (null)")
+            return None
+        if g.is_empty:
+            self._skip(feat, name, "empty geometry")
+            return None
+        notes = list(feat.repairs)
+        gtype = g.geom_type
+        if self.polygonal:
+            if gtype == "GeometryCollection":
+                parts = [p.geom_type for p in g.geoms]
+                if not all(t in ("Polygon", "MultiPolygon") for t in parts):
+                    self._refuse(feat, name, f"a GeometryCollection with {', '.join(sorted(set(parts)))} "
+                                 f"parts cannot go into {self.layer} (polygons only)")
+                    return None
+                g = MultiPolygon(polygons_of(g))
+                notes.append("geometry collection of polygons made a MultiPolygon")
+            elif gtype not in ("Polygon", "MultiPolygon"):
+                self._refuse(feat, name, f"a {gtype} cannot go into {self.layer} (polygons only)")
+                return None
+        else:
+            if gtype == "MultiPoint" and len(g.geoms) == 1:
+                g = g.geoms[0]
+                notes.append("MultiPoint with one point made a Point")
+            elif gtype != "Point":
+                self._refuse(feat, name, f"a {gtype} cannot go into {self.layer} (points only)")
+                return None
+        if self.polygonal and not g.is_valid:
+            notes.append(shapely.is_valid_reason(g))
+            if not self.repair:
+                self._refuse(feat, name, f"invalid geometry: {'; '.join(notes)} (repair is off)")
+                return None
+            g = _make_valid_polygonal(g)
+            if g.is_empty:
+                self._skip(feat, name, f"degenerate geometry ({'; '.join(notes)}): no area left "
+                           "after repair")
+                return None
+        elif notes and not self.repair:
+            self._refuse(feat, name, f"geometry needs repair: {'; '.join(notes)} (repair is off)")
+            return None
+        if notes:
+            self.report.repaired += 1
+            self.report.add(FeatureEntry(feat.index, name, "repaired", "; ".join(notes)))
+        return g
+
+    # -- per batch: reproject, then write
+    def write_batch(self, items: list[_Item], write: bool) -> None:
+        if not items:
+            return
+        geoms = self.transform(np.array([it.geometry for it in items], dtype=object))
+        for it, g in zip(items, geoms):
+            if not np.isfinite(shapely.get_coordinates(g)).all():
+                self._refuse(it.feat, it.name, f"coordinates cannot be transformed from "
+                             f"{crsmod.crs_label(self.plan.crs)} to {crsmod.crs_label(self.inv.crs)}"
+                             " (wrong CRS?)")
+                continue
+            if self.polygonal and not g.is_valid:
+                # Reprojection can fold a barely valid polygon.
+                if not self.repair:
+                    self._refuse(it.feat, it.name, "invalid after reprojection: "
+                                 f"{shapely.is_valid_reason(g)} (repair is off)")
+                    continue
+                reason = f"invalid after reprojection: {shapely.is_valid_reason(g)}"
+                g = _make_valid_polygonal(g)
+                if not it.repaired:
+                    self.report.repaired += 1
+                self.report.add(FeatureEntry(it.feat.index, it.name, "repaired", reason))
+            try:
+                stored = check_for_layer(g, self.ldef.geometry_type)
+            except GeometryError as exc:
+                self._refuse(it.feat, it.name, str(exc))
+                continue
+            if self.extent is not None and not crsmod.boxes_intersect(stored.bounds, self.extent):
+                self.outside += 1
+            if not write:
+                continue
+            try:
+                self._write(it, stored)
+            except (schema.SchemaError, GeometryError, EcoinvError) as exc:
+                self._refuse(it.feat, it.name, str(exc))
+
+    def _write(self, it: _Item, geom: BaseGeometry) -> None:
+        key = it.values.get("source_key") if self.plan.key else None
+        existing = self.inv.find_by_key(self.layer, key) if key is not None else None
+        if existing is None:
+            self.inv.insert(self.layer, it.values, geom)
+            self.report.added += 1
+            return
+        changed = {k: v for k, v in it.values.items() if existing.props.get(k) != v}
+        same_geom = existing.geometry is not None and (
+            shapely.equals_exact(existing.geometry, geom, tolerance=1e-9)
+            or shapely.equals(existing.geometry, geom))
+        # A new file name alone is no change; with real changes it is recorded too.
+        if not (set(changed) - {"source"} if "source" not in self.plan.mapping else changed) \
+                and same_geom:
+            self.report.unchanged += 1
+            return
+        self.inv.update(self.layer, existing.id, props=changed or None,
+                        geometry=None if same_geom else geom)
+        self.report.updated += 1
+        what = sorted(set(changed) - {"source"}) + ([] if same_geom else ["geometry"])
+        self.report.add(FeatureEntry(it.feat.index, it.name, "updated",
+                                     f"changed: {', '.join(what)} (id {existing.id})"))
+
+    def check_key(self, item: _Item) -> bool:
+        key = item.values.get("source_key")
+        if self.plan.key is None or key is None:
+            return True
+        first = self.seen_keys.get(key)
+        if first is not None:
+            self._refuse(item.feat, item.name, f"key {key!r} also used by feature {first}; keys "
+                         "must be unique in the file", self.plan.key)
+            return False
+        self.seen_keys[key] = item.feat.index
+        return True
+
+
+def _name_like_field(fields: list[tuple[str, str]]) -> str | None:
+    """A source field that names features, to label report lines of layers without names."""
+    names = {_norm(n): n for n, _ in fields}
+    for alias in ("name", *schema.LAYERS["assets"].field("name").aliases):
+        if _norm(alias) in names:
+            return names[_norm(alias)]
+    return None
+
+
+def _key_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _make_valid_polygonal(g: BaseGeometry) -> BaseGeometry:
+    # "structure" unions overlapping parts (duplicate parts count once) and
+    # drops collapsed rings and spikes, where "linework" would XOR overlaps.
+    fixed = shapely.make_valid(g, method="structure", keep_collapsed=False)
+    polys = polygons_of(fixed)
+    return MultiPolygon(polys) if polys else MultiPolygon()
+
+
+def _feature_name(feat: SourceFeature, name_field: str | None) -> str | None:
+    if name_field is None:
+        return None
+    v = feat.props.get(name_field)
+    return None if v is None or str(v).strip() == "" else str(v).strip()
+
+
+def _batches(features: Iterator[SourceFeature], size: int) -> Iterator[list[SourceFeature]]:
+    batch: list[SourceFeature] = []
+    for f in features:
+        batch.append(f)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def import_file(inv, path, layer: str, *, source_layer: str | None = None, crs=None,
+                encoding: str | None = None, mapping: dict | None = None,
+                defaults: dict | None = None, key: str | None = None,
+                on_unknown: str = "error", repair: bool = True, dry_run: bool = False,
+                progress: Callable[[int, int], None] | None = None,
+                cancel: Callable[[], bool] | None = None, batch_size: int = 500) -> ImportReport:
+    """Import one layer of a file into ``layer`` of the inventory, all or nothing.
+
+    Raises ImportSetupError / CrsUnknown / NoFeatures before writing
+    anything, ImportRefused (with ``.report``) if any feature is refused,
+    ImportCancelled if ``cancel()`` returns True.  A dry run goes through
+    every step inside the transaction and rolls it back; its refusals are
+    in the returned report (``status == "dry-run"``, ``refused > 0``)
+    rather than raised.
+    """
+    started = time.monotonic()
+    with open_source(path, layer=source_layer, encoding=encoding) as src:
+        plan = _make_plan(inv, src, layer, crs=crs, mapping=mapping, defaults=defaults, key=key,
+                          on_unknown=on_unknown)
+        if plan.feature_count == 0:
+            raise NoFeatures(f"{src.path.name}: no features: the file has nothing to import")
+        if plan.problems:
+            more = f" (and {len(plan.problems) - 1} more problems)" if len(plan.problems) > 1 else ""
+            raise ImportSetupError(f"{src.path.name}: {plan.problems[0]}{more}")
+        if plan.crs is None:
+            why = plan.crs_note or "no CRS"
+            if plan.crs_candidates:
+                raise CrsUnknown(
+                    f"{src.path.name}: {why}; the coordinates fit "
+                    f"{crsmod.describe_candidates(plan.crs_candidates)}; choose one with --crs",
+                    plan.crs_candidates)
+            raise CrsUnknown(f"{src.path.name}: {why}, and the coordinates fit no known "
+                             "CRS for China; give one with --crs", [])
+        batch_tag = f"import:{uuid.uuid4().hex[:12]}"
+        report = ImportReport(
+            path=str(src.path), source=src.label, target_layer=layer, format=src.format,
+            source_layer=src.layer_name, encoding=plan.encoding, encoding_how=plan.encoding_how,
+            encoding_note=plan.encoding_note, source_crs=crsmod.crs_label(plan.crs),
+            target_crs=crsmod.crs_label(inv.crs), mapping=dict(plan.mapping),
+            defaults=dict(plan.defaults), key=key, total=plan.feature_count, dry_run=dry_run,
+            batch=batch_tag, notes=list(plan.notes))
+        worker = _Importer(inv, src, plan, report, on_unknown=on_unknown, repair=repair)
+        if progress:
+            progress(0, report.total)
+        try:
+            with inv.transaction(batch=batch_tag):
+                for batch in _batches(src.features(), max(1, int(batch_size))):
+                    if cancel is not None and cancel():
+                        report.status = "cancelled"
+                        raise ImportCancelled(
+                            f"{src.path.name}: import cancelled after {report.processed} "
+                            f"of {report.total} features; nothing was imported", report)
+                    items = []
+                    for feat in batch:
+                        repaired_before = report.repaired
+                        name = _feature_name(feat, worker.name_field)
+                        values = worker.attributes(feat, name)
+                        geom = worker.geometry(feat, name) if values is not None else None
+                        if values is not None and geom is not None:
+                            item = _Item(feat, name, values, geom,
+                                         repaired=report.repaired > repaired_before)
+                            if worker.check_key(item):
+                                items.append(item)
+                    # After a refusal nothing more is written (it will be rolled
+                    # back); the rest is still checked so the report lists everything.
+                    worker.write_batch(items, write=report.refused == 0)
+                    report.processed += len(batch)
+                    if progress:
+                        progress(report.processed, max(report.total, report.processed))
+                    if report.refused >= MAX_REFUSALS:
+                        report.notes.append(f"stopped after {MAX_REFUSALS} refused features")
+                        break
+                report.total = max(report.total, report.processed)
+                if worker.outside:
+                    report.notes.append(
+                        f"{worker.outside} features lie outside the inventory's boundary extent "
+                        "(wrong CRS?)")
+                src_notes = [n for n in src.notes if n not in report.notes]
+                report.notes += src_notes
+                if report.refused and not dry_run:
+                    report.status = "refused"
+                    raise ImportRefused(_refusal_message(src, report), report)
+                if report.processed and not (report.added or report.updated or report.unchanged) \
+                        and not report.refused and not dry_run:
+                    report.status = "refused"
+                    raise NoFeatures(f"{src.path.name}: no features to import: all "
+                                     f"{report.skipped} were skipped "
+                                     f"({_first_reason(report, 'skipped')})", report)
+                if dry_run:
+                    report.status = "dry-run"
+                    raise _Rollback()
+                report.status = "imported"
+        except _Rollback:
+            pass
+        finally:
+            report.seconds = time.monotonic() - started
+    return report
+
+
+def _first_reason(report: ImportReport, action: str) -> str:
+    e = next((e for e in report.entries if e.action == action), None)
+    return f"feature {e.index}: {e.reason}" if e else action
+
+
+def _refusal_message(src: Source, report: ImportReport) -> str:
+    first = report.refusals[0] if report.refusals else None
+    if first is None:
+        return f"{src.path.name}: {report.refused} features refused; nothing was imported"
+    more = f" ({report.refused - 1} more refused)" if report.refused > 1 else ""
+    return f"{src.path.name}: {first.where()}: {first.reason}{more}; nothing was imported"
