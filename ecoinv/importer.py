@@ -578,8 +578,12 @@ class _Importer:
             if found is None:
                 return None
             values["asset_id"] = found
-        if "source" in self.fields and "source" not in values:
-            values["source"] = self.src.label
+        if "source" in self.fields:
+            # Provenance always names the file and layer; a source text the
+            # file carries itself (e.g. 数据来源) is kept in front of it.
+            given, label = values.get("source"), self.src.label
+            values["source"] = label if not given else (
+                str(given) if label in str(given) else f"{given} [{label}]")
         if remarks:
             old = values.get("remarks")
             values["remarks"] = "; ".join(([str(old)] if old else []) + remarks)
@@ -706,9 +710,9 @@ class _Importer:
         same_geom = existing.geometry is not None and (
             shapely.equals_exact(existing.geometry, geom, tolerance=1e-9)
             or shapely.equals(existing.geometry, geom))
-        # A new file name alone is no change; with real changes it is recorded too.
-        if not (set(changed) - {"source"} if "source" not in self.plan.mapping else changed) \
-                and same_geom:
+        # A new file name (provenance) alone is no change; with real changes it
+        # is recorded too.
+        if not set(changed) - {"source"} and same_geom:
             self.report.unchanged += 1
             return
         self.inv.update(self.layer, existing.id, props=changed or None,

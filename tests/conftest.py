@@ -37,3 +37,27 @@ def artifacts_dir() -> Path:
     """Where tests leave screenshots and PDFs for a person to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory):
+    """The Harbin demo built once per test run with `ecoinv demo` (through the importer).
+
+    Read-only for tests: copy the file before changing it.
+    """
+    import contextlib
+    import io
+
+    from ecoinv.cli import main
+
+    path = tmp_path_factory.mktemp("demo") / "harbin-demo.sqlite"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["demo", str(path), "--quiet"])
+    assert code == 0, out.getvalue()
+    return path, out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def demo_inventory_path(demo_build) -> Path:
+    return demo_build[0]

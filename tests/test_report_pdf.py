@@ -94,11 +94,9 @@ def _read_ppm(data: bytes) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def inventory(tmp_path_factory) -> Path:
-    """The Harbin demo inventory, built through the real import pipeline."""
-    from ecoinv.demo import build_demo
-
-    return build_demo(tmp_path_factory.mktemp("report-pdf") / "harbin-demo.sqlite").path
+def inventory(demo_inventory_path) -> Path:
+    """The Harbin demo inventory, built through the real import pipeline (shared, read-only)."""
+    return demo_inventory_path
 
 
 @pytest.fixture(scope="module")
