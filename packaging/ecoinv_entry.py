@@ -1,0 +1,12 @@
+"""Entry point of the frozen bundle.
+
+``ecoinv`` with a command runs the CLI (headless: stats, report, demo ...);
+with no arguments it opens the desktop app, as a double-click would.
+"""
+import sys
+
+from ecoinv.cli import main
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    sys.exit(main(args if args else ["gui"]))
