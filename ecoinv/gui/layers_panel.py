@@ -429,6 +429,7 @@ class LayersPanel(QDockWidget):
     currentLayerChanged = Signal(str)
     openAttributeTable = Signal(str)
     zoomToLayer = Signal(str)
+    exportLayer = Signal(str)
 
     def __init__(self, model: LayerTreeModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -545,6 +546,8 @@ class LayersPanel(QDockWidget):
         a.triggered.connect(lambda: self.zoomToLayer.emit(layer))
         a = menu.addAction(icon("table"), self.tr("Open Attribute Table"))
         a.triggered.connect(lambda: self.openAttributeTable.emit(layer))
+        a = menu.addAction(self.tr("Export Layer…"))
+        a.triggered.connect(lambda: self.exportLayer.emit(layer))
         menu.addSeparator()
         if code is not None or not styles.codes(layer):
             a = menu.addAction(self.tr("Style…"))

@@ -28,6 +28,7 @@ from .icons import icon
 from .identify_panel import IdentifyPanel
 from .layers_panel import LayersPanel, LayerTreeModel
 from .map_tools import IdentifyTool, PanTool, SelectTool, ZoomOutTool, ZoomTool
+from .report_actions import ReportController
 from .selection import FeatureSelection, SelectMode
 from .settings import Settings
 from .stats_dock import StatsDock
@@ -75,6 +76,8 @@ class MainWindow(QMainWindow):
         self.layer_model = LayerTreeModel(self)
         self.attribute_docks: dict[str, AttributeTableDock] = {}
         self.import_dialog = None
+        self.export_dialog = None
+        self.reports = ReportController(self)
         self.messages: list[QMessageBox] = []
         self.setWindowIcon(icon("ecoinv"))
         self.setAcceptDrops(True)
@@ -143,6 +146,11 @@ class MainWindow(QMainWindow):
         A("open", "open", self.open_dialog, QKeySequence.StandardKey.Open)
         A("import", "import", lambda: self.show_import_dialog(), "Ctrl+Shift+I")
         A("screenshot", "screenshot", self.save_screenshot_dialog)
+        # The triggered(bool) argument must not reach the slots' optional parameters.
+        A("export_report", None, lambda: self.export_report_dialog())
+        A("print_preview", None, lambda: self.print_preview_dialog())
+        A("print", None, lambda: self.print_report_dialog(), QKeySequence.StandardKey.Print)
+        A("export_layer", None, lambda: self.export_layer_dialog(), "Ctrl+Shift+E")
         A("close", None, self.close_inventory, QKeySequence.StandardKey.Close)
         A("quit", None, self.close, QKeySequence.StandardKey.Quit)
         A("undo", "undo", self.undo, QKeySequence.StandardKey.Undo)
@@ -190,6 +198,9 @@ class MainWindow(QMainWindow):
         self.menu_file.addAction(a["screenshot"])
         self.menu_file.addAction(a["open_folder"])
         self.menu_file.addSeparator()
+        for name in ("export_report", "print_preview", "print"):
+            self.menu_file.addAction(a[name])
+        self.menu_file.addSeparator()
         self.menu_file.addAction(a["close"])
         self.menu_file.addAction(a["quit"])
         self.menu_edit = bar.addMenu("")
@@ -215,6 +226,7 @@ class MainWindow(QMainWindow):
         self.menu_layer = bar.addMenu("")
         self.menu_layer.addAction(a["attribute_table"])
         self.menu_layer.addAction(a["zoom_layer"])
+        self.menu_layer.addAction(a["export_layer"])
         self.menu_layer.addSeparator()
         self.menu_layer.addAction(a["stats"])
         self.menu_settings = bar.addMenu("")
@@ -275,6 +287,7 @@ class MainWindow(QMainWindow):
         self.layers_panel.currentLayerChanged.connect(self._current_layer_changed)
         self.layers_panel.openAttributeTable.connect(self.open_attribute_table)
         self.layers_panel.zoomToLayer.connect(self.zoom_to_layer)
+        self.layers_panel.exportLayer.connect(self.export_layer_dialog)
         self.selection.changed.connect(self._selection_changed)
         self.canvas.xyCoordinates.connect(self._show_coordinates)
         self.canvas.scaleChanged.connect(self._show_scale)
@@ -306,6 +319,13 @@ class MainWindow(QMainWindow):
                                              "into a layer")),
             "screenshot": (self.tr("Save Window &Image…"), self.tr("Save an image of the window")),
             "open_folder": (self.tr("Show Inventory Folder"), self.tr("Open the folder of the inventory file")),
+            "export_report": (self.tr("Export &Report as PDF…"),
+                              self.tr("Write the inventory report (statistics, maps, tables) as a PDF")),
+            "print_preview": (self.tr("Print Pre&view…"), self.tr("Show the inventory report as it "
+                                                                  "will be printed")),
+            "print": (self.tr("&Print…"), self.tr("Print the inventory report")),
+            "export_layer": (self.tr("&Export Layer…"), self.tr("Export a layer to GeoPackage, "
+                                                               "Shapefile, GeoJSON, CSV or XLSX")),
             "close": (self.tr("&Close Inventory"), self.tr("Close the inventory")),
             "quit": (self.tr("&Quit"), self.tr("Quit the program")),
             "undo": (self.tr("&Undo"), self.tr("Undo the last edit")),
@@ -449,6 +469,7 @@ class MainWindow(QMainWindow):
             self.import_dialog.close()
             self.import_dialog.deleteLater()
             self.import_dialog = None
+        self._close_output_dialogs()
         self._external_timer.stop()
         for dock in list(self.attribute_docks.values()):
             self.removeDockWidget(dock)
@@ -608,6 +629,10 @@ class MainWindow(QMainWindow):
                      "attribute_table", "deselect", "stats", "open_folder", "tool_identify",
                      "tool_select", "tool_pan", "tool_zoom_in", "tool_zoom_out"):
             a[name].setEnabled(has)
+        reporting = self.reports.is_busy()
+        for name in ("export_report", "print_preview", "print"):
+            a[name].setEnabled(has and not reporting)
+        a["export_layer"].setEnabled(has)
         stack = self.undo_stack
         a["undo"].setEnabled(bool(stack and stack.can_undo))
         a["redo"].setEnabled(bool(stack and stack.can_redo))
@@ -750,6 +775,69 @@ class MainWindow(QMainWindow):
             n=report.added + report.updated,
             layer=schema.LAYERS[layer].label(i18n.data_lang())), 8000)
 
+    # -- report and exports ----------------------------------------------------------------------
+    # The slots of File > Export Report as PDF, Print Preview and Print open the
+    # report options; ``path`` and ``printer`` stand in for the system's file
+    # and print dialogs.  The methods after them do the work with no dialog.
+    def export_report_dialog(self, path: str | None = None):
+        return self.reports.export_pdf_dialog(path)
+
+    def print_report_dialog(self, printer=None):
+        return self.reports.print_dialog(printer)
+
+    def print_preview_dialog(self):
+        return self.reports.print_preview_dialog()
+
+    def export_report_pdf(self, path, lang: str, atlas: bool = False, sections=None):
+        """The report as a PDF at ``path`` (statistics in a worker, pages here, with progress)."""
+        return self.reports.export_pdf(path, lang, atlas, sections)
+
+    def print_report(self, printer, lang: str, atlas: bool = False, sections=None):
+        return self.reports.print_to(printer, lang, atlas, sections)
+
+    def print_preview(self, lang: str, atlas: bool = False, sections=None):
+        return self.reports.preview(lang, atlas, sections)
+
+    def export_layer_dialog(self, layer: str | None = None):
+        from .export_dialog import ExportLayerDialog
+
+        if self.inv is None:
+            self.show_error(self.tr("No inventory open"),
+                            self.tr("Open an inventory before exporting a layer."))
+            return None
+        if self.export_dialog is not None and self.export_dialog.is_running():
+            self.export_dialog.raise_()
+            return self.export_dialog
+        if self.export_dialog is not None:
+            self.export_dialog.deleteLater()
+        dialog = ExportLayerDialog(self.inv.path, self.inv.crs, layer or self.current_layer(),
+                                   self.settings.last_dir("export"), self)
+        dialog.exported.connect(self._layer_exported)
+        dialog.failed.connect(lambda exc: self.show_error(self.tr("The layer was not exported"),
+                                                          exc, parent=dialog))
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _layer_exported(self, result) -> None:
+        self.settings.set_last_dir(result.path, "export")
+        self.statusBar().showMessage(self.tr("Exported {n} features of {layer} to {path}.").format(
+            n=result.count, layer=schema.LAYERS[result.layer].label(i18n.data_lang()),
+            path=result.path), 10000)
+
+    def _close_output_dialogs(self) -> None:
+        """Dialogs about the inventory that is closing."""
+        if self.export_dialog is not None:
+            if self.export_dialog.is_running():
+                self.export_dialog.cancel()
+                self.export_dialog.task.wait()
+            self.export_dialog.close()
+            self.export_dialog.deleteLater()
+            self.export_dialog = None
+        for dialog in (self.reports.options_dialog, self.reports.preview_window):
+            if dialog is not None:
+                dialog.close()
+
     # -- drag and drop ---------------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
@@ -823,8 +911,11 @@ class MainWindow(QMainWindow):
         self.stats_dock.raise_()
 
     # -- errors -------------------------------------------------------------------------------------------
-    def show_error(self, title: str, error) -> QMessageBox:
-        """A readable message, never a traceback (window-modal, does not block)."""
+    def show_error(self, title: str, error, parent: QWidget | None = None) -> QMessageBox:
+        """A readable message, never a traceback (window-modal, does not block).
+
+        ``parent``: the dialog the message is about, when it is not the window.
+        """
         if isinstance(error, EcoinvError) or isinstance(error, str):
             text = str(error)
             details = ""
@@ -832,7 +923,8 @@ class MainWindow(QMainWindow):
             text = self.tr("Something went wrong: {error}").format(
                 error=str(error) or type(error).__name__)
             details = "".join(traceback.format_exception(error))
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
+                          parent or self)
         box.setObjectName("errorMessage")
         box.setWindowModality(Qt.WindowModality.WindowModal)
         if details:
@@ -889,6 +981,9 @@ class MainWindow(QMainWindow):
         """Stop every worker and close the inventory (window close, tests)."""
         self._external_timer.stop()
         self.stats_dock.cancel()
+        self.reports.cancel()
+        if self.export_dialog is not None:
+            self.export_dialog.cancel()
         if self.import_dialog is not None and self.import_dialog.is_running():
             self.import_dialog.cancel()
         cancel_all_and_wait()

@@ -1,4 +1,5 @@
-"""Persistent user settings (QSettings): recent files, window layout, language.
+"""Persistent user settings (QSettings): recent files, window layout, language,
+report options.
 
 Tests (and portable installs) point ``ECOINV_SETTINGS_DIR`` at a folder so
 nothing touches the user's real settings.
@@ -84,6 +85,18 @@ class Settings:
     def set_last_dir(self, path, key: str = "open") -> None:
         p = Path(path)
         self.store.setValue(f"dirs/{key}", str(p if p.is_dir() else p.parent))
+
+    # -- report ---------------------------------------------------------------
+    def report_options(self) -> dict:
+        """The report language ('' until one was chosen: follow the interface) and atlas."""
+        lang = str(self.store.value("report/language", "") or "")
+        return {"lang": lang if lang in ("zh", "en") else "",
+                "atlas": self.store.value("report/atlas", False, type=bool)}
+
+    def set_report_options(self, lang: str, atlas: bool) -> None:
+        self.store.setValue("report/language", lang)
+        self.store.setValue("report/atlas", bool(atlas))
+        self.store.sync()
 
     # -- snapping ------------------------------------------------------------
     def snapping(self) -> dict:
