@@ -8,6 +8,9 @@ import xml.etree.ElementTree as ET
 
 from PySide6.QtCore import Qt
 
+import sys
+from pathlib import Path
+
 from ecoinv import schema
 from ecoinv.gui import i18n
 
@@ -16,7 +19,8 @@ from .gui_fixtures import (ROOT, ecoinv_app, fixture_inventory_source, inventory
 
 I18N = ROOT / "resources" / "i18n"
 TS = I18N / "ecoinv_zh_CN.ts"
-VENV_BIN = ROOT / ".venv" / "bin"
+# pyside6-lupdate/-lrelease are installed beside the interpreter running the tests.
+VENV_BIN = Path(sys.executable).parent
 
 
 def messages(ts):
