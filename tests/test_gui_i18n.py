@@ -4,12 +4,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from PySide6.QtCore import Qt
-
-import sys
-from pathlib import Path
 
 from ecoinv import schema
 from ecoinv.gui import i18n
