@@ -124,3 +124,62 @@ def test_chinese_text_draws_with_the_bundled_font(qapp):
     p.end()
     dark = sum(1 for x in range(240) for y in range(60) if img.pixelColor(x, y).value() < 100)
     assert dark > 300  # strokes of five hanzi, not five empty boxes
+
+
+def test_no_code_point_of_the_cjk_radical_blocks_is_mapped(cmap):
+    # Noto CJK draws a radical with the glyph of the ideograph it looks like
+    # (U+2F63 and 生 U+751F share one) and Qt's PDF engine names a glyph
+    # after the lowest code point mapped to it: one radical in the font and
+    # every 生 in a PDF is extracted as the radical.
+    radicals = sorted(cp for cp in cmap if 0x2E80 <= cp <= 0x2FDF)
+    assert not radicals, [f"U+{cp:04X}" for cp in radicals]
+    make_subset = _make_subset()
+    assert all(make_subset.is_excluded(cp) for cp in (0x2E80, 0x2EFF, 0x2F00, 0x2F63, 0x2FDF))
+    assert not any(make_subset.is_excluded(cp) for cp in (0x2E7F, 0x2FE0, ord("生"), ord("a")))
+    glyph = cmap[ord("生")]
+    assert [cp for cp, g in cmap.items() if g == glyph] == [ord("生")]
+
+
+def test_the_font_joins_no_letters_into_ligatures(font):
+    # A ligature glyph has no code point of its own: Qt's PDF engine drops it
+    # from the text layer, and "figures" is extracted as "gures".
+    tags = {rec.FeatureTag for rec in font["GSUB"].table.FeatureList.FeatureRecord}
+    assert not tags & {"liga", "clig", "dlig", "rlig"}, tags
+    assert "liga" not in _make_subset().LAYOUT_FEATURES
+
+
+def test_map_fonts_ask_for_no_ligatures(qapp):
+    from PySide6.QtGui import QFont
+
+    from ecoinv.render.fonts import map_font
+
+    font = map_font(40, 300)
+    for tag in ("liga", "clig", "dlig"):
+        assert font.isFeatureSet(QFont.Tag(tag)) and font.featureValue(QFont.Tag(tag)) == 0, tag
+
+
+def test_labels_extract_from_a_pdf_exactly_as_written(qapp, tmp_path):
+    """Map labels (haloed text in the map font) read back from a PDF letter for letter."""
+    import shutil
+    import subprocess
+
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QPainter, QPdfWriter
+
+    from ecoinv.render.fonts import map_font
+    from ecoinv.render.painting import draw_text_halo
+
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "pdftotext (poppler-utils) is needed for this test"
+    labels = ["生态保护红线", "Songhua floodplain fish refuge", "figures offline, fluffy"]
+    path = tmp_path / "labels.pdf"
+    writer = QPdfWriter(str(path))
+    writer.setResolution(300)
+    painter = QPainter(writer)
+    font = map_font(60, 300)
+    for k, text in enumerate(labels):
+        draw_text_halo(painter, QPointF(100, 200 + 150 * k), text, font, "#333333", "#FFFFFF", 6)
+    painter.end()
+    text = subprocess.run([pdftotext, "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert [line for line in text.splitlines() if line.strip("\f")] == labels

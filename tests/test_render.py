@@ -23,6 +23,8 @@ from shapely.geometry import Point, box
 
 from ecoinv import schema, styles
 
+from .test_report_pdf import pdf_page_paths
+
 GK = "EPSG:4551"
 _to_ll = pyproj.Transformer.from_crs(GK, "EPSG:4490", always_xy=True)
 _from_ll = pyproj.Transformer.from_crs("EPSG:4490", GK, always_xy=True)
@@ -560,6 +562,127 @@ def test_renders_onto_a_pdf_page_with_the_cjk_font_embedded(city, renderer, tmp_
     assert "凤凰山森林公园" in text
     assert "自然保护区" in text  # the legend's category label
     assert text.count("凤凰山森林公园") == 1  # the halo is not a second copy of the text
+
+
+def _pdf_page(renderer, settings, path, page_pt: tuple[int, int]) -> None:
+    """Draw ``settings`` on a page of exactly ``page_pt`` points (no margins) at 1,200 dpi."""
+    from PySide6.QtCore import QMarginsF, QRectF, QSizeF
+    from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
+
+    writer = QPdfWriter(str(path))
+    writer.setResolution(1200)
+    size = QPageSize(QSizeF(*page_pt), QPageSize.Unit.Point, "map", QPageSize.SizeMatchPolicy.ExactMatch)
+    writer.setPageLayout(QPageLayout(size, QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+    painter = QPainter(writer)
+    assert renderer.render(painter, settings, target=QRectF(0, 0, settings.width, settings.height))
+    painter.end()
+
+
+def _pdf_pixels(path, dpi: int) -> np.ndarray:
+    ppm = subprocess.run([_pdf_tool("pdftoppm"), "-r", str(dpi), "-singlefile", str(path)],
+                         capture_output=True, check=True).stdout
+    magic, w, h, _, data = ppm.split(maxsplit=4)
+    assert magic == b"P6"
+    return np.frombuffer(data[: int(w) * int(h) * 3], dtype=np.uint8).reshape(int(h), int(w), 3)
+
+
+def test_a_pdf_map_is_cut_to_its_frame_and_looks_like_the_screen(city, renderer, tmp_path, artifacts_dir):
+    """On a PDF the features are cut to the view before they are written
+    (the boundary, districts, land-cover strips and the bottom row of sites
+    all run past this one): rasterised, the page must match the screen's
+    drawing of the same view, with every cut site's edges up to the frame
+    and no outline drawn along a cut."""
+    view = (CX - 22 * KM, CY - 14.5 * KM, CX + 22 * KM, CY + 18.5 * KM)
+    page_pt, dpi = (360, 270), 100  # 5 x 3.75 inches: whole pixels at 100 dpi, whole points
+    w, h = page_pt[0] * dpi // 72, page_pt[1] * dpi // 72
+    path = tmp_path / "cut.pdf"
+    _pdf_page(renderer, settings_for(renderer, width=page_pt[0] * 1200 // 72, height=page_pt[1] * 1200 // 72,
+                                     dpi=1200, extent=view), path, page_pt)
+    assert renderer.last_stats.vector
+    shutil.copy(path, artifacts_dir / "render_cut.pdf")
+    s = settings_for(renderer, width=w, height=h, dpi=dpi, extent=view)
+    screen = renderer.render_image(s)
+    assert not renderer.last_stats.vector
+    a = _pdf_pixels(path, dpi).astype(int)
+    b = as_array(screen).astype(int)
+    assert a.shape == b.shape == (h, w, 3)
+    diff = np.abs(a - b).sum(axis=2)
+    # poppler and Qt antialias thin lines differently, hence a few strong differences
+    assert (diff > 150).mean() < 0.02, (diff > 150).mean()
+    band = np.zeros((h, w), dtype=bool)
+    band[:4] = band[-4:] = True
+    band[:, :4] = band[:, -4:] = True
+    # A cut outline stroked inside the frame would fill this band (~25 %).
+    assert (diff[band] > 150).mean() < 0.015, (diff[band] > 150).mean()
+    # The bottom row of sites is cut by the frame: their sides reach it, as
+    # on screen, with nothing but their fill along the cut between them.
+    rows = slice(h - 6, h - 1)
+    for x0, x1, solid in ((-18, -10, True), (-4, 4, True), (10, 18, False)):  # the red line is dashed
+        left, right = px(s, x0, 0)[0], px(s, x1, 0)[0]
+        for img in (a, b):
+            fill = img[rows, (left + right) // 2].sum(axis=1).mean()
+            for col in (left, right) if solid else ():
+                side = img[rows, col - 2:col + 3].sum(axis=2).min()
+                assert side < fill - 90, (x0, x1, col, side, fill)
+        assert (diff[h - 3:h, left + 4:right - 3] < 60).all(), (x0, x1)
+    # and the page holds the view (and the cut's margin), not the whole city
+    from ecoinv.render.map import CLIP_MARGIN_MM
+
+    points = np.concatenate([page.points for page in pdf_page_paths(path)])
+    slack = CLIP_MARGIN_MM * 72 / 25.4 + 1
+    assert len(points) and (points >= -slack).all() and (points <= np.array(page_pt) + slack).all()
+
+
+def test_cut_features_keep_their_fill_and_leave_no_dots(qapp):
+    """Cutting to a rectangle keeps rings oriented for the winding fill (two
+    overlapping sites of one chunk filled once, not punched out where they
+    overlap) and draws no dot for a feature whose box meets the rectangle
+    while its shape does not."""
+    from PySide6.QtCore import QPointF
+    from shapely.geometry import Polygon
+
+    from ecoinv.render.layers import PolygonLayer
+
+    around = Polygon([(13, -2), (14, -2), (14, 14), (-2, 14), (-2, 13), (13, 13)])  # an L outside the clip
+    geoms = np.array([box(0, 0, 10, 10), box(5, 5, 15, 15), around], dtype=object)
+    layer = PolygonLayer("assets", np.array([1, 2, 3]), ["geopark"] * 3, geoms)
+    assert len(layer.chunks) == 1
+    clip = (0.0, 0.0, 12.0, 12.0)
+    paths = layer.build_paths(layer.chunks[0], lod=-3, clip=clip)
+    shapes = paths.shapes
+    for x, y in ((2, 2), (7, 7), (11, 11)):
+        assert shapes.contains(QPointF(x, y)), (x, y)
+    assert not shapes.contains(QPointF(13, 13))
+    r = shapes.boundingRect()
+    assert (r.left(), r.top(), r.right(), r.bottom()) == (0, 0, 12, 12)
+    assert paths.dots.isEmpty()
+    assert paths.outlines
+    whole = layer.build_paths(layer.chunks[0], lod=-3)
+    assert whole.shapes.contains(QPointF(13, 13)) and whole.shapes.boundingRect().right() == 15
+
+
+def test_map_labels_with_ligature_letters_extract_from_a_pdf(city, renderer, tmp_path):
+    """An English label with "fi" and "fl" comes back from the PDF letter for letter."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QPainter, QPdfWriter
+
+    inv = city[0]
+    name = "Songhua floodplain fish refuge"
+    with inv.transaction():
+        inv.insert("assets", {"name": "松花江鱼类保护区", "name_en": name, "category": "germplasm_reserve"},
+                   gk_box(-3, -23, 3, -18))
+    path = tmp_path / "labels.pdf"
+    writer = QPdfWriter(str(path))
+    writer.setResolution(300)
+    s = settings_for(renderer, width=1800, height=1460, dpi=300, labels=True, lang="en")
+    painter = QPainter(writer)
+    assert renderer.render(painter, s, target=QRectF(0, 0, s.width, s.height))
+    painter.end()
+    placed = renderer.last_stats.labels
+    text = subprocess.run([_pdf_tool("pdftotext"), "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert placed >= 8
+    assert name in " ".join(text.split()), text
 
 
 # -- decorations ----------------------------------------------------------------------

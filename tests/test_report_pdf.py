@@ -14,7 +14,9 @@ import re
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -83,6 +85,58 @@ def render_page(pdf, page: int, out_png: Path, dpi: int = 60) -> np.ndarray:
     ppm = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page),
                           "-singlefile", str(pdf)], capture_output=True, check=True).stdout
     return _read_ppm(ppm)
+
+
+class PdfPage(NamedTuple):
+    box: tuple[float, float, float, float]   # MediaBox, points
+    points: np.ndarray                        # every path point (m, l, c, re) in page points
+    stream_bytes: int                         # the page's content stream, compressed
+
+
+def pdf_page_paths(pdf) -> list[PdfPage]:
+    """The pages of a PDF that Qt wrote, with where their paths go.
+
+    Qt writes each page's content as one Flate stream and places paths
+    with ``cm`` (the page's own matrix, and the painter's transform for
+    strokes); the path operators' points are mapped through the q/Q/cm
+    stack to page points.
+    """
+    data = Path(pdf).read_bytes()
+    pages = []
+    for m in re.finditer(rb"/Contents (\d+) 0 R.*?/MediaBox \[([^\]]*)\]", data, re.S):
+        head = re.search(rb"\n%d 0 obj\s*<<.*?>>\s*stream\r?\n" % int(m.group(1)), data, re.S)
+        inflater = zlib.decompressobj()
+        content = inflater.decompress(data[head.end():])
+        size = len(data) - head.end() - len(inflater.unused_data)
+        box = tuple(float(v) for v in m.group(2).split())
+        pages.append(PdfPage(box, _path_points(content), size))
+    return pages
+
+
+def _path_points(content: bytes) -> np.ndarray:
+    ctm, stack, args, out = np.eye(3), [], [], []
+    for token in content.split():
+        try:
+            args.append(float(token))
+            continue
+        except ValueError:
+            pass
+        if token == b"q":
+            stack.append(ctm)
+        elif token == b"Q":
+            ctm = stack.pop()
+        elif token == b"cm" and len(args) >= 6:
+            a, b, c, d, e, f = args[-6:]
+            ctm = np.array([[a, b, 0], [c, d, 0], [e, f, 1]]) @ ctm
+        elif token in (b"m", b"l", b"c", b"re") and len(args) >= 2:
+            if token == b"re":
+                x, y, w, h = args[-4:]
+                xy = np.array([[x, y], [x + w, y + h]])
+            else:
+                xy = np.array(args[-6:] if token == b"c" else args[-2:]).reshape(-1, 2)
+            out.append(np.column_stack([xy, np.ones(len(xy))]) @ ctm)
+        args = []
+    return np.concatenate(out)[:, :2] if out else np.empty((0, 2))
 
 
 def _read_ppm(data: bytes) -> np.ndarray:
@@ -400,3 +454,18 @@ def test_atlas_has_a_map_page_per_site(atlas_pdf, cli_runs, keep):
     h, w, _ = img.shape
     inner = img[int(h * 0.15):int(h * 0.55), int(w * 0.15):int(w * 0.85)].reshape(-1, 3)
     assert (inner < 245).any(axis=1).mean() > 0.3
+
+
+def test_atlas_pages_are_small_and_hold_only_what_they_show(atlas_pdf):
+    """A map page carries its own view, not the whole city: features are cut
+    to the frame and simplified to what paper shows (pages were ~300 KB each
+    when every one held every polygon whole, down to 0.01 mm)."""
+    pages = pdf_page_paths(atlas_pdf)
+    assert len(pages) >= 10 and len(pages) == len(page_sizes(atlas_pdf))
+    assert atlas_pdf.stat().st_size / len(pages) < 100_000
+    for n, page in enumerate(pages, 1):
+        assert page.stream_bytes < 150_000, (n, page.stream_bytes)
+        x0, y0, x1, y1 = page.box
+        assert len(page.points), n
+        outside = (page.points < [x0 - 1, y0 - 1]) | (page.points > [x1 + 1, y1 + 1])
+        assert not outside.any(), (n, page.points[outside.any(axis=1)][:5])

@@ -7,16 +7,12 @@ report_painter.py.
 """
 from __future__ import annotations
 
-from . import _qtfix
-
-_qtfix.pin_none()
-
-from .decorations import (draw_graticule, draw_legend, draw_north_arrow, draw_scale_bar,  # noqa: E402
+from .decorations import (draw_graticule, draw_legend, draw_north_arrow, draw_scale_bar,
                           draw_swatch, legend_items)
-from .fonts import register_fonts, ui_font  # noqa: E402
-from .jobs import BackgroundRenderer  # noqa: E402
-from .map import MapRenderer  # noqa: E402
-from .settings import LayerSettings, MapSettings, Viewport, default_layers, fit_extent  # noqa: E402
+from .fonts import register_fonts, ui_font
+from .jobs import BackgroundRenderer
+from .map import MapRenderer
+from .settings import LayerSettings, MapSettings, Viewport, default_layers, fit_extent
 
 __all__ = [
     "MapRenderer", "BackgroundRenderer", "MapSettings", "LayerSettings", "Viewport", "default_layers", "fit_extent",

@@ -87,4 +87,10 @@ def map_font(size_units: float, device_dpi: float, *, bold: bool = False) -> QFo
     font.setBold(bold)
     font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
     font.setStyleStrategy(QFont.StyleStrategy.PreferAntialias)
+    # Qt's PDF engine cannot map a ligature glyph back to its letters: with
+    # "fi" joined, a label "figures" is found and copied from a PDF as
+    # "gures".  The bundled font has no ligatures; this covers the fallback
+    # families.
+    for tag in ("liga", "clig", "dlig"):
+        font.setFeature(QFont.Tag(tag), 0)
     return font

@@ -19,6 +19,12 @@ per-feature Python loop would cost seconds for a city's land cover.
 Level of detail ``lod`` is ``floor(log2(map units per device pixel))``:
 each step halves the detail, so one cached set of paths serves every zoom
 within a factor of two.
+
+Vector outputs (PDF, printers) take another route: a page keeps every
+vertex it is given, drawn or not, so their paths are built per render from
+the features cut to the page's view (``clip``), at a level of detail set
+by millimetres on paper rather than by the device's dots (map.py), and are
+not cached: each page has its own view.
 """
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ from PySide6.QtGui import QPainterPath
 
 from .. import styles
 from .qpaths import hilbert_key, lines_xy, path_from_xy, rings_xy, snapped_rings_xy
+from .settings import Extent
 
 CHUNK_FEATURES = 256
 CHUNK_VERTICES = 6000
@@ -219,30 +226,46 @@ class PolygonLayer:
         return (q.x, q.y)
 
     # -- paths ---------------------------------------------------------------------
-    def simplified(self, index: np.ndarray, lod: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def simplified(self, index: np.ndarray, lod: int, clip: Extent | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Ring coordinates to draw as shapes, their ring starts, and the
-        positions of the features to draw as pixel dots instead."""
+        boxes of the features to draw as pixel dots instead.
+
+        With ``clip`` only what lies inside that rectangle is kept.
+        """
         px = 2.0 ** lod
         bb = self.bounds[index]
+        if clip is not None:
+            meets = _meets(bb, clip)
+            index, bb = index[meets], bb[meets]
         size = np.maximum(bb[:, 2] - bb[:, 0], bb[:, 3] - bb[:, 1])
         tiny = size < TINY_PX * px
         big = index[~tiny]
+        dots = bb[tiny]
         if not len(big):
-            return np.empty((0, 2)), np.empty(0, dtype=np.int64), index
+            return np.empty((0, 2)), np.empty(0, dtype=np.int64), dots
+        geoms = self.geoms[big]
+        big_bounds = bb[~tiny]
+        if clip is not None:
+            geoms, big_bounds = _clip_polygons(geoms, big_bounds, clip)
+            # A box that meets the rectangle does not mean the shape does.
+            seen = ~shapely.is_empty(geoms)
+            geoms, big_bounds = geoms[seen], big_bounds[seen]
         if self.name in TESSELLATIONS:
-            xy, starts, shown = snapped_rings_xy(self.geoms[big], px)
-            return xy, starts, np.concatenate([index[tiny], big[~shown]])
-        geoms = shapely.simplify(self.geoms[big], px * 0.5, preserve_topology=False)
+            xy, starts, shown = snapped_rings_xy(geoms, px)
+            return xy, starts, np.concatenate([dots, big_bounds[~shown]])
+        geoms = shapely.simplify(geoms, px * 0.5, preserve_topology=False)
         collapsed = shapely.is_empty(geoms) | (shapely.get_num_coordinates(geoms) < 4)
         xy, starts = rings_xy(geoms[~collapsed])
-        return xy, starts, np.concatenate([index[tiny], big[collapsed]])
+        return xy, starts, np.concatenate([dots, big_bounds[collapsed]])
 
-    def build_paths(self, chunk: Chunk, lod: int, outlines: bool = True) -> ChunkPaths:
-        xy, starts, tiny = self.simplified(chunk.index, lod)
+    def build_paths(self, chunk: Chunk, lod: int, outlines: bool = True,
+                    clip: Extent | None = None) -> ChunkPaths:
+        xy, starts, dot_boxes = self.simplified(chunk.index, lod, clip)
         shapes = path_from_xy(xy, starts, Qt.FillRule.WindingFill)
-        dots = dot_squares(self.bounds[tiny], 2.0 ** lod)
+        dots = dot_squares(dot_boxes, 2.0 ** lod)
         pieces = outline_pieces(xy, starts) if outlines else None
-        return ChunkPaths(shapes, dots, pieces, 2 * len(xy) + 5 * len(tiny))
+        return ChunkPaths(shapes, dots, pieces, 2 * len(xy) + 5 * len(dot_boxes))
 
     def linework(self):
         """The layer's outlines dissolved into a line network, each shared edge once."""
@@ -255,20 +278,52 @@ class PolygonLayer:
                     self._linework = shapely.multilinestrings(list(shapely.get_parts(lines)))
             return self._linework
 
-    def build_linework(self, lod: int) -> ChunkPaths:
-        lines = shapely.simplify(self.linework(), 0.5 * 2.0 ** lod, preserve_topology=False)
+    def build_linework(self, lod: int, clip: Extent | None = None) -> ChunkPaths:
+        lines = self.linework()
+        if clip is not None:
+            lines = shapely.clip_by_rect(lines, *clip)
+        lines = shapely.simplify(lines, 0.5 * 2.0 ** lod, preserve_topology=False)
         xy, starts = lines_xy(np.array([lines], dtype=object))
         pieces = outline_pieces(xy, starts)
         empty = path_from_xy(np.empty((0, 2)), np.empty(0, dtype=np.int64))
         return ChunkPaths(empty, empty, pieces, 2 * len(xy))
 
-    def outline_paths(self, index: np.ndarray, lod: int | None) -> QPainterPath:
+    def outline_paths(self, index: np.ndarray, lod: int | None,
+                      clip: Extent | None = None) -> QPainterPath:
         """The features at ``index`` as one path (selection, highlight)."""
         geoms = self.geoms[index]
+        if clip is not None and len(geoms):
+            geoms, _ = _clip_polygons(geoms, self.bounds[index], clip)
         if lod is not None and len(geoms):
             geoms = shapely.simplify(geoms, 0.5 * 2.0 ** lod, preserve_topology=True)
         xy, starts = rings_xy(geoms)
         return path_from_xy(xy, starts, Qt.FillRule.WindingFill)
+
+
+def _meets(bounds: np.ndarray, rect: Extent) -> np.ndarray:
+    return ((bounds[:, 2] >= rect[0]) & (bounds[:, 0] <= rect[2])
+            & (bounds[:, 3] >= rect[1]) & (bounds[:, 1] <= rect[3]))
+
+
+def _clip_polygons(geoms: np.ndarray, bounds: np.ndarray, rect: Extent
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The geometries cut to ``rect`` (those inside it untouched), with their new boxes.
+
+    A feature whose box meets the rectangle while its shape does not comes
+    back empty, with a NaN box.
+    """
+    out = ~((bounds[:, 0] >= rect[0]) & (bounds[:, 1] >= rect[1])
+            & (bounds[:, 2] <= rect[2]) & (bounds[:, 3] <= rect[3]))
+    if not out.any():
+        return geoms, bounds
+    geoms = geoms.copy()
+    bounds = bounds.copy()
+    # GEOS's rectangle clipping does not keep ring orientation, which the
+    # winding fill of a chunk relies on (overlapping features filled once).
+    cut = shapely.orient_polygons(shapely.clip_by_rect(geoms[out], *rect))
+    geoms[out] = cut
+    bounds[out] = shapely.bounds(cut)
+    return geoms, bounds
 
 
 # Qt's antialiasing rasteriser works in horizontal bands over a path's

@@ -10,9 +10,12 @@ export and the report's map frames (a QPdfWriter page or a QPrinter):
 
 Data flow: each layer is read once through its own read-only connection,
 transformed to the display CRS once, and kept as chunked, simplified
-QPainterPaths (see layers.py).  Sizes given in millimetres (line widths,
-symbols, hatching, text) are converted with the output's dpi, so a map
-printed at 300 dpi has the same line weights on paper as on screen at 96.
+QPainterPaths (see layers.py); on vector outputs (PDF, printers) polygons
+are instead cut to the view and simplified to a tenth of a millimetre on
+paper, since a PDF page keeps every vertex drawn on it, visible or not.
+Sizes given in millimetres (line widths, symbols, hatching, text) are
+converted with the output's dpi, so a map printed at 300 dpi has the same
+line weights on paper as on screen at 96.
 
 Threads: ``render`` draws only on the painter it is given and touches no
 widget, so it may run in a worker thread on a QImage.  SQLite is read only
@@ -33,12 +36,12 @@ import numpy as np
 import pyproj
 import shapely
 from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import (QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QRegion,
-                           QTransform)
+from PySide6.QtGui import (QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPaintEngine,
+                           QRegion, QTransform)
 
 from .. import schema, styles
 from ..styles import Style
-from . import _proj, _qtfix
+from . import _proj
 from .fonts import map_font, register_fonts
 from .labels import LabelPlacer, area_candidates, point_candidates
 from .layers import LINEWORK, TESSELLATIONS, PathCache, PointLayer, PolygonLayer, lod_for
@@ -46,8 +49,6 @@ from .painting import (draw_hatch, draw_symbols, draw_text_halo, fill_brush, mak
                        symbols_path)
 from .settings import (DEFAULT_DISPLAY_CRS, Extent, LayerSettings, MapSettings, Viewport,
                        default_layers, fit_extent)
-
-_qtfix.pin_none()
 
 __all__ = ["MapRenderer", "MapSettings", "LayerSettings", "Viewport", "default_layers",
            "fit_extent", "gauss_kruger_cm_code", "DEFAULT_DISPLAY_CRS"]
@@ -61,6 +62,21 @@ MIN_DISTRICT_LABEL_MM = 18.0
 MAX_LABEL_CANDIDATES = 400
 STATION_LABEL_SCALE = 400_000  # station names at 1:400,000 and larger
 STATION_LABEL_MAX = 20         # ... or whenever this few stations are in view
+
+# Vector outputs (PDF, printers) keep every vertex they are given, seen or
+# not, so there a polygon is first cut to the view plus this margin (wider
+# than half the widest outline, so the cut's own edges stay out of sight),
+# and outlines are simplified to between half of and PRINT_TOLERANCE_MM on
+# paper, not to the device's dots (0.02 mm at 1,200 dpi): a 0.1 mm step is
+# below what the eye resolves on a printed map and several times smaller
+# than the thinnest line drawn.
+CLIP_MARGIN_MM = 2.0
+PRINT_TOLERANCE_MM = 0.1
+VECTOR_ENGINES = frozenset({
+    QPaintEngine.Type.Pdf, QPaintEngine.Type.Picture, QPaintEngine.Type.SVG,
+    QPaintEngine.Type.Windows, QPaintEngine.Type.MacPrinter,
+    QPaintEngine.Type.CoreGraphics,
+})
 
 
 def gauss_kruger_cm_code(lon: float) -> str:
@@ -92,6 +108,7 @@ class RenderStats:
     chunks_built: int = 0
     labels: int = 0
     lod: int = 0
+    vector: bool = False
     cancelled: bool = False
 
 
@@ -364,6 +381,13 @@ class MapRenderer:
         vp = Viewport.make(settings, target, base, device_dpi)
         map_tf = vp.transform() * base
         lod = lod_for(vp.device_units_per_pixel)
+        clip = None
+        if is_vector(painter):
+            lod = max(lod, lod_for(vp.mm(2 * PRINT_TOLERANCE_MM) / vp.scale))
+            m = vp.mm(CLIP_MARGIN_MM) / vp.scale
+            x0, y0, x1, y1 = vp.extent
+            clip = (x0 - m, y0 - m, x1 + m, y1 + m)
+            stats.vector = True
         stats.lod = lod
         placer = LabelPlacer(vp.target, cell=max(vp.mm(12), 16.0))
 
@@ -384,15 +408,15 @@ class MapRenderer:
                     self._draw_points(painter, data, ls, vp, base, placer)
                 else:
                     if not self._draw_polygons(painter, data, ls, vp, map_tf, base, lod, stats,
-                                               cancelled):
+                                               cancelled, clip):
                         stats.cancelled = True
                         break
             painter.setOpacity(1.0)
             if not stats.cancelled:
                 self._draw_overlay(painter, settings.selection, styles.SELECTION, settings, vp,
-                                   map_tf, base, lod)
+                                   map_tf, base, lod, clip)
                 self._draw_overlay(painter, settings.highlight, styles.HIGHLIGHT, settings, vp,
-                                   map_tf, base, lod)
+                                   map_tf, base, lod, clip)
             if settings.labels and not stats.cancelled and not cancelled():
                 painter.setTransform(base)
                 stats.labels = self._draw_labels(painter, settings, vp, placer, device_dpi)
@@ -402,7 +426,11 @@ class MapRenderer:
         return not stats.cancelled
 
     def _chunk_paths(self, data: PolygonLayer, chunk_no: int, lod: int, stats: RenderStats,
-                     outlines: bool = True):
+                     outlines: bool = True, clip: Extent | None = None):
+        if clip is not None:
+            stats.chunks += 1
+            stats.chunks_built += 1
+            return data.build_paths(data.chunks[chunk_no], lod, outlines, clip)
         key = (data.name, self._generation.get(data.name, 0), id(data), lod, chunk_no)
         paths = self._paths.get(key)
         if paths is None or (outlines and paths.outlines is None):
@@ -412,7 +440,9 @@ class MapRenderer:
         stats.chunks += 1
         return paths
 
-    def _linework_paths(self, data: PolygonLayer, lod: int):
+    def _linework_paths(self, data: PolygonLayer, lod: int, clip: Extent | None = None):
+        if clip is not None:
+            return data.build_linework(lod, clip)
         key = (data.name, self._generation.get(data.name, 0), id(data), lod, "linework")
         paths = self._paths.get(key)
         if paths is None:
@@ -422,7 +452,7 @@ class MapRenderer:
 
     def _draw_polygons(self, painter: QPainter, data: PolygonLayer, ls: LayerSettings, vp: Viewport,
                        map_tf: QTransform, base: QTransform, lod: int, stats: RenderStats,
-                       cancelled) -> bool:
+                       cancelled, clip: Extent | None = None) -> bool:
         view = vp.extent
         for code in data.code_values():
             if code is not None and code in ls.hidden_codes:
@@ -438,10 +468,10 @@ class MapRenderer:
                 if k % 32 == 0 and cancelled():
                     return False
                 paths.append(self._chunk_paths(data, int(n), lod, stats,
-                                               needs_outlines and not linework))
+                                               needs_outlines and not linework, clip))
             strokes = paths
             if linework and needs_outlines:
-                strokes = [self._linework_paths(data, lod)]
+                strokes = [self._linework_paths(data, lod, clip)]
             painter.setTransform(map_tf)
             stroke_w = vp.mm(style.stroke_width_mm) / vp.scale if style.stroke else 0.0
             if style.fill:
@@ -452,7 +482,10 @@ class MapRenderer:
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(fill_brush(style))
                 for p in paths:
-                    painter.drawPath(p.shapes)
+                    # A PDF gets a stray point for an empty path; on a page
+                    # cut to the view, chunks with nothing inside are common.
+                    if not p.shapes.isEmpty():
+                        painter.drawPath(p.shapes)
             # Sub-pixel features are dots of the outline colour when there is
             # one (a site must stay visible), else of the fill colour.
             dot_colour = style.stroke if style.stroke else style.fill
@@ -537,7 +570,8 @@ class MapRenderer:
                 placer.occupy(QRectF(x - half, y - half, size, size))
 
     def _draw_overlay(self, painter: QPainter, wanted: dict, style: Style, settings: MapSettings,
-                      vp: Viewport, map_tf: QTransform, base: QTransform, lod: int) -> None:
+                      vp: Viewport, map_tf: QTransform, base: QTransform, lod: int,
+                      clip: Extent | None = None) -> None:
         for layer, ids in (wanted or {}).items():
             if not ids or layer not in schema.LAYERS:
                 continue
@@ -571,13 +605,14 @@ class MapRenderer:
             pos = pos[inside]
             if not len(pos):
                 continue
-            path = data.outline_paths(pos, lod)
+            path = data.outline_paths(pos, lod, clip)
             painter.setTransform(map_tf)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setBrush(fill_brush(style))
             w = vp.mm(style.stroke_width_mm) / vp.scale
             painter.setPen(make_pen(style.stroke, w) if style.stroke else Qt.PenStyle.NoPen)
-            painter.drawPath(path)
+            if not path.isEmpty():
+                painter.drawPath(path)
             # Features too small to see get a marker, so a selection never vanishes.
             small = np.maximum(b[inside][:, 2] - b[inside][:, 0], b[inside][:, 3] - b[inside][:, 1]) * vp.scale < vp.mm(2.0)
             if small.any():
@@ -669,6 +704,12 @@ class MapRenderer:
         return count
 
 
+
+
+def is_vector(painter: QPainter) -> bool:
+    """Whether ``painter`` writes shapes (PDF, printer, picture) rather than pixels."""
+    engine = painter.paintEngine()
+    return engine is not None and engine.type() in VECTOR_ENGINES
 
 
 def _label_text(data, i: int, lang: str) -> str:

@@ -55,7 +55,9 @@ def hatch_lines(kind: str, rect: QRectF, spacing: float, anchor: tuple[float, fl
     """Parallel lines covering ``rect``, ``spacing`` apart, on a grid fixed at ``anchor``.
 
     Anchoring the pattern to the map (not to the window) keeps hatching from
-    sliding across a zone while the map is panned.
+    sliding across a zone while the map is panned.  Diagonals end at the
+    rectangle's sides: a PDF keeps every line drawn, clipped or not, and a
+    diagonal through a tall rectangle would otherwise run off the page.
     """
     if spacing <= 0 or rect.isEmpty():
         return []
@@ -72,11 +74,16 @@ def hatch_lines(kind: str, rect: QRectF, spacing: float, anchor: tuple[float, fl
         # x + y = c ("/" on screen, y pointing down)
         step = spacing * math.sqrt(2)
         for c in run(x0 + y0, x1 + y1, step, ax + ay):
-            lines.append(QLineF(c - y0, y0, c - y1, y1))
+            xa, xb = max(x0, c - y1), min(x1, c - y0)
+            if xa < xb:
+                lines.append(QLineF(xb, c - xb, xa, c - xa))
     if kind in ("antidiagonal", "cross"):
+        # x - y = c
         step = spacing * math.sqrt(2)
         for c in run(x0 - y1, x1 - y0, step, ax - ay):
-            lines.append(QLineF(c + y0, y0, c + y1, y1))
+            xa, xb = max(x0, c + y0), min(x1, c + y1)
+            if xa < xb:
+                lines.append(QLineF(xa, xa - c, xb, xb - c))
     if kind in ("horizontal", "grid"):
         for c in run(y0, y1, spacing, ay):
             lines.append(QLineF(x0, c, x1, c))

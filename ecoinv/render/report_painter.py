@@ -25,11 +25,6 @@ from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QPageLayout, QPageSize,
 
 from .. import report as rm
 from ..report import BarChart, Cover, KeyValues, MapFrame, Report, Section, Table, Text
-from . import _qtfix
-
-# A report makes hundreds of thousands of void Qt calls: with the PySide6
-# build that leaks None, the interpreter would abort part-way (see _qtfix).
-_qtfix.pin_none()
 
 # Layout units per inch.  High enough that rounding a font to whole units
 # (QFont pixel sizes are integers) changes its size by well under 1 %.

@@ -26,7 +26,9 @@ the 3,008 level-2 ones that site and place names keep needing), and every non-AS
 character the source fonts can draw that appears in the repository's code,
 data, translations and tests (scanned from SCAN_ROOTS).  Rerun the script
 after adding Chinese text with rare characters; tests/test_fonts.py fails
-until you do.
+until you do.  Never included, whatever the repository holds: the CJK
+radical blocks (EXCLUDED_RANGES), and the f-ligatures are left out too
+(LAYOUT_FEATURES); both would make text copied from a PDF come out wrong.
 
 The output is deterministic: the same source font and the same repository
 text give a byte-identical file (timestamps are copied from the source font,
@@ -110,6 +112,31 @@ BASE_CODEPOINTS: set[int] = _ranges(
     (0xFF01, 0xFF5E),  # full-width ASCII forms
     (0xFFE0, 0xFFE6),  # ￠ ￡ ￢ ￣ ￤ ￥ ￦
 )
+
+
+# Code points never put in the font.  Noto CJK draws each radical with the
+# glyph of the ideograph it looks like (the Kangxi radical U+2F63 and 生
+# U+751F share one), and Qt's PDF engine names a glyph in the ToUnicode map
+# after the lowest code point that maps to it: with U+2F63 in the font,
+# every 生 in a PDF was extracted and searched as the radical.  Radicals are
+# never written in running text.
+EXCLUDED_RANGES: tuple[tuple[int, int], ...] = (
+    (0x2E80, 0x2EFF),  # CJK Radicals Supplement
+    (0x2F00, 0x2FDF),  # Kangxi Radicals
+)
+
+
+def is_excluded(cp: int) -> bool:
+    return any(lo <= cp <= hi for lo, hi in EXCLUDED_RANGES)
+
+
+# OpenType features kept.  Horizontal Simplified Chinese only: 'locl' and
+# the vertical features would pull in the Japanese, Korean, Traditional and
+# rotated glyph variants (thousands of glyphs nobody here draws).  No
+# 'liga': Qt's PDF engine cannot map a ligature glyph back to its letters,
+# so with "fi" joined "figures" was extracted as "gures", whichever painter
+# forgot to switch ligatures off.
+LAYOUT_FEATURES = ["ccmp", "kern", "halt", "palt"]
 
 
 def gb2312_hanzi(last_row: int = 0xF7) -> list[str]:
@@ -270,12 +297,12 @@ def build(source: Path, index: int) -> tuple[bytes, dict]:
     if WITH_LEVEL2:
         wanted |= {ord(c) for c in gb2312_level2()}
     repo = {ord(c) for c in repository_characters()}
-    extra = sorted(cp for cp in repo - wanted if cp in cmap)
+    extra = sorted(cp for cp in repo - wanted if cp in cmap and not is_excluded(cp))
     # Only Chinese is worth reporting: the rest are mojibake samples in the
     # encoding tests (Latin, Arabic... letters decoded from GBK bytes).
     missing_repo = sorted(cp for cp in repo if cp not in cmap and is_cjk(cp))
     wanted |= set(extra)
-    unicodes = sorted(cp for cp in wanted if cp in cmap)
+    unicodes = sorted(cp for cp in wanted if cp in cmap and not is_excluded(cp))
 
     options = subset.Options()
     options.hinting = False           # CFF hints do not survive the conversion
@@ -284,10 +311,7 @@ def build(source: Path, index: int) -> tuple[bytes, dict]:
     options.notdef_outline = True
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]
     options.name_languages = [0x0409]
-    # Horizontal Simplified Chinese only: 'locl' and the vertical features
-    # would pull in the Japanese, Korean, Traditional and rotated glyph
-    # variants (thousands of glyphs nobody here draws).
-    options.layout_features = ["ccmp", "kern", "liga", "halt", "palt"]
+    options.layout_features = list(LAYOUT_FEATURES)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=unicodes)
     subsetter.subset(font)
