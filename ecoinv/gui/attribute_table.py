@@ -370,7 +370,7 @@ class AttributeTableView(QTableView):
             self.zoomToFeature.emit(int(fid))
 
 
-class AttributeTableDock(QDockWidget):
+class AttributeTableDock(i18n.Retranslating, QDockWidget):
     """One layer's attribute table, with its filter bar, kept in step with
     the map selection (both ways)."""
 
@@ -438,14 +438,6 @@ class AttributeTableDock(QDockWidget):
         self._fill_codes()
         self.view.resizeColumnsToContents()
         self.retranslate()
-
-    # -- language ------------------------------------------------------------------
-    def changeEvent(self, event) -> None:
-        from PySide6.QtCore import QEvent
-
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         lang = i18n.data_lang()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
@@ -56,7 +56,7 @@ def existing_targets(path: Path, fmt: str) -> list[Path]:
     return [path] if path.exists() else []
 
 
-class ExportLayerDialog(QDialog):
+class ExportLayerDialog(i18n.Retranslating, QDialog):
     """Window-modal, not blocking; stays open after a failure so the choice can change."""
 
     exported = Signal(object)      # ExportResult
@@ -142,10 +142,6 @@ class ExportLayerDialog(QDialog):
         outer.addWidget(self.buttons)
         self.setMinimumWidth(560)
 
-    def changeEvent(self, event) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         lang = i18n.data_lang()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
                                QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget)
 
@@ -32,7 +32,7 @@ REAL_NONE = -1.0
 Submit = Callable[[dict], "str | None"]
 
 
-class FeatureForm(QDialog):
+class FeatureForm(i18n.Retranslating, QDialog):
     def __init__(self, inv: Inventory, layer: str, geometry=None, submit: Submit | None = None,
                  values: dict | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -223,12 +223,6 @@ class FeatureForm(QDialog):
         w = self.widgets.get(field)
         if w is not None:
             w.setFocus()
-
-    # -- language --------------------------------------------------------------------------------
-    def changeEvent(self, event) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         lang = i18n.data_lang()

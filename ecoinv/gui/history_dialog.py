@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QPushButton,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
@@ -32,7 +32,7 @@ def local_time(iso: str | None) -> str:
     return t.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-class FeatureHistoryDialog(QDialog):
+class FeatureHistoryDialog(i18n.Retranslating, QDialog):
     def __init__(self, editor, layer: str, fid: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("featureHistory")
@@ -145,12 +145,6 @@ class FeatureHistoryDialog(QDialog):
                               self.tr("The version was not restored"))
         self.refresh()
         return ok
-
-    # -- language --------------------------------------------------------------------------------
-    def changeEvent(self, event) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         ldef = schema.LAYERS[self.layer]

@@ -78,3 +78,17 @@ def install(lang: str | None, app: QCoreApplication | None = None) -> str:
 
 def translate(context: str, text: str, disambiguation: str | None = None, n: int = -1) -> str:
     return QCoreApplication.translate(context, text, disambiguation, n)
+
+
+class Retranslating:
+    """Mixin for widgets whose texts follow the application language.
+
+    Qt sends every widget a LanguageChange event when a translator is
+    installed or removed; the widget then sets its texts again in
+    ``retranslate()``.  List it before the Qt base class.
+    """
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)

@@ -2,7 +2,7 @@
 attributes (code labels in the interface language) and its areas."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QHeaderView, QMenu, QTreeWidget, QTreeWidgetItem
 
 from .. import schema
@@ -14,7 +14,7 @@ LAYER_ROLE = Qt.ItemDataRole.UserRole + 1
 FID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-class IdentifyPanel(QDockWidget):
+class IdentifyPanel(i18n.Retranslating, QDockWidget):
     featureActivated = Signal(str, int)   # a feature row was chosen: highlight it
     zoomToFeature = Signal(str, int)      # double-clicked
     historyRequested = Signal(str, int)   # context menu: Feature History
@@ -37,10 +37,6 @@ class IdentifyPanel(QDockWidget):
         self.point: tuple[float, float] | None = None  # lon, lat
         self.retranslate()
 
-    def changeEvent(self, event) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Identify Results"))

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
                                QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPlainTextEdit, QProgressBar, QPushButton,
@@ -45,7 +45,7 @@ def _run_import(path: str, inventory_path: str, layer: str, options: dict, *, pr
         return import_file(inv, path, layer, progress=progress, cancel=cancel, **options)
 
 
-class ImportDialog(QDialog):
+class ImportDialog(i18n.Retranslating, QDialog):
     """Non-modal by design: the map stays usable while an import runs."""
 
     imported = Signal(str, object)      # target layer, ImportReport
@@ -222,10 +222,6 @@ class ImportDialog(QDialog):
         outer.addWidget(self.buttons)
         self._update_buttons()
 
-    def changeEvent(self, event) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         lang = i18n.data_lang()

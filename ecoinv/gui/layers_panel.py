@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 
-from PySide6.QtCore import (QAbstractItemModel, QByteArray, QEvent, QMimeData, QModelIndex,
+from PySide6.QtCore import (QAbstractItemModel, QByteArray, QMimeData, QModelIndex,
                             QObject, QRectF, QSize, Qt, Signal)
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QDialog, QDialogButtonBox,
@@ -423,7 +423,7 @@ class StyleDialog(QDialog):
                        stroke_width_mm=self.stroke_width.value())
 
 
-class LayersPanel(QDockWidget):
+class LayersPanel(i18n.Retranslating, QDockWidget):
     """The dock around the layer tree, with an opacity slider for the current layer."""
 
     currentLayerChanged = Signal(str)
@@ -474,10 +474,6 @@ class LayersPanel(QDockWidget):
         self.select_layer("assets")
         self.retranslate()
 
-    def changeEvent(self, event) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Layers"))

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QPageSize
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
@@ -48,7 +48,7 @@ def a4_printer(printer: QPrinter | None = None) -> QPrinter:
     return printer
 
 
-class ReportOptionsDialog(QDialog):
+class ReportOptionsDialog(i18n.Retranslating, QDialog):
     """Language, atlas and sections of the report; window-modal, not blocking."""
 
     def __init__(self, purpose: str, lang: str, atlas: bool, parent: QWidget | None = None):
@@ -84,10 +84,6 @@ class ReportOptionsDialog(QDialog):
         self.set_options(lang=lang, atlas=atlas)
         self.retranslate()
 
-    def changeEvent(self, event) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         titles = {"pdf": self.tr("Export Report as PDF"), "print": self.tr("Print the Report"),

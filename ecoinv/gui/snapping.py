@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QPainter, QPen
 from PySide6.QtWidgets import QMenu, QSpinBox, QToolBar, QToolButton, QWidget
 
@@ -256,7 +256,7 @@ def draw_snap_indicator(painter: QPainter, canvas, match: SnapMatch | None) -> N
     painter.restore()
 
 
-class SnappingToolBar(QToolBar):
+class SnappingToolBar(i18n.Retranslating, QToolBar):
     """Snapping on/off, the layers to snap to, vertices/segments and the tolerance.
 
     Every change is saved in the settings at once and announced by
@@ -345,10 +345,6 @@ class SnappingToolBar(QToolBar):
                                    self.tr("Snap to: {layer}").format(
                                        layer=schema.LAYERS[self.config.layers[0]].label(i18n.data_lang())))
 
-    def changeEvent(self, event) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         lang = i18n.data_lang()

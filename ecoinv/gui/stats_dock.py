@@ -13,7 +13,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from PySide6.QtCore import (QAbstractTableModel, QEvent, QModelIndex, QObject,
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QObject,
                             QSortFilterProxyModel, Qt, QTimer, Signal)
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (QDockWidget, QFormLayout, QHeaderView, QLabel, QProgressBar,
@@ -128,7 +128,7 @@ def _name(row: dict) -> str:
     return row.get("name_en") or row.get("name") or ""
 
 
-class StatsDock(QDockWidget):
+class StatsDock(i18n.Retranslating, QDockWidget):
     """Overall figures, then tables per category, land-cover class and district."""
 
     statsReady = Signal(dict)
@@ -229,12 +229,6 @@ class StatsDock(QDockWidget):
             self.views[key] = view
             self.tabs.addTab(view, "")
         self.retranslate()
-
-    # -- language ------------------------------------------------------------------------------
-    def changeEvent(self, event) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Statistics"))

@@ -6,10 +6,11 @@ redoes up to it.  The clean state (the file as it was opened) is marked.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QListView, QWidget
 
+from . import i18n
 from .edit_icons import edit_icon
 
 
@@ -50,7 +51,7 @@ class UndoStackModel(QAbstractListModel):
         return None
 
 
-class UndoHistoryDock(QDockWidget):
+class UndoHistoryDock(i18n.Retranslating, QDockWidget):
     """Shows the steps; ``indexRequested(i)`` when the user picks the state after step i."""
 
     indexRequested = Signal(int)
@@ -94,10 +95,6 @@ class UndoHistoryDock(QDockWidget):
         # A refused undo leaves the stack where it was: show where that is.
         self._show_index()
 
-    def changeEvent(self, event) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Undo History"))
