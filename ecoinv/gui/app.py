@@ -35,7 +35,6 @@ def create_app(argv: list[str] | None = None, *, lang: str | None = None):
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
-    from ..render import map as _render_map  # noqa: F401  (guards against PySide6's None leak)
     from ..render.fonts import register_fonts
     from . import i18n
     from .icons import icon
