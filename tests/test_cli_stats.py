@@ -120,7 +120,22 @@ def test_csv_of_one_section_has_only_its_columns(city_file, capsys):
     assert "category" not in reader.fieldnames
 
 
+def test_class_limits_land_cover_rows_and_district_columns(city_file, capsys):
+    out = run_json(capsys, city_file, "--section", "landcover", "--section", "districts",
+                   "--class", "林地")
+    assert [r["class"] for r in out["landcover"]] == ["forest"]
+    assert all("forest_ha" in r and "water_ha" not in r for r in out["districts"])
+    full = run_json(capsys, city_file)
+    assert out["landcover"][0]["area_ha"] == pytest.approx(full["landcover"][0]["area_ha"],
+                                                         rel=1e-9)
+    assert main(["stats", str(city_file), "--lang", "en", "--section", "districts",
+                 "--class", "forest"]) == 0
+    text = capsys.readouterr().out
+    assert "Forest(ha)" in text and "Water(ha)" not in text
+
+
 @pytest.mark.parametrize("args, message", [
+    (["--class", "jungle"], "not a known class"),
     (["--protected", "nonsense"], "not a known category"),
 ])
 def test_errors_are_one_line(city_file, capsys, args, message):

@@ -20,7 +20,7 @@ from ecoinv.geometry import geodesic_area_m2
 from ecoinv.metrics import (GAP_CODE, OVERLAP_CODE, SECTIONS, StatsCancelled, StatsError,
                             compute_stats, measure_m2)
 from ecoinv.metrics.areas import (TILE_VERTICES, Pieces, Zones, areas_in, densify_step,
-                                  polygon_areas_m2, split, subdivide)
+                                  polygon_areas_m2, split, subdivide, union_of_disjoint)
 from ecoinv.store import Inventory
 
 GEOD = pyproj.CRS.from_epsg(4490).get_geod()
@@ -556,3 +556,161 @@ def test_progress_and_cancel(inv):
     with pytest.raises(StatsCancelled):
         compute_stats(inv, cancel=lambda: len(calls) > 3,
                       progress=lambda done, total: calls.append(done))
+
+
+# --- land cover that is a coverage, and only the classes asked for ------------------------
+
+def test_a_ring_touching_itself_is_measured_whole():
+    """A cut can leave a ring that touches itself (two lobes meeting at a
+    point); densifying must not drop it (GEOS's densifier turns it into a
+    multipolygon)."""
+    p, q, r, s_, t = (126.0, 45.0), (126.1, 45.0), (126.1, 45.05), (125.9, 45.0), (125.9, 44.95)
+    ring = Polygon([p, q, r, p, s_, t, p])
+    lobes = [Polygon([p, q, r]), Polygon([p, s_, t])]
+    expected = sum(geod_ha(shapely.segmentize(g, 0.0001)) for g in lobes)
+    assert near(measure_m2([ring], "EPSG:4490")[0] / 1e4, expected, rel=1e-7)
+
+
+def _cells(x0, y0, nx, ny, step, dense=False):
+    """A grid of boxes sharing their edges vertex for vertex (a coverage)."""
+    out = []
+    for j in range(ny):
+        for i in range(nx):
+            b = box(x0 + i * step, y0 + j * step, x0 + (i + 1) * step, y0 + (j + 1) * step)
+            out.append(shapely.segmentize(b, step / 4) if dense else b)
+    return out
+
+
+def test_union_of_disjoint_proves_a_coverage_and_refuses_overlaps():
+    cells = _cells(126.0, 45.0, 4, 3, 0.01, dense=True)
+    whole = box(126.0, 45.0, 126.04, 45.03)
+    union = union_of_disjoint(cells)
+    assert union is not None and union.symmetric_difference(whole).area < 1e-15
+    # Orientation and multipart parcels do not matter.
+    mixed = [shapely.reverse(c) if k % 2 else c for k, c in enumerate(cells)]
+    mixed = [mixed[1], *mixed[3:], MultiPolygon([mixed[0], mixed[2]])]
+    assert union_of_disjoint(mixed) is not None
+    # A hole filled by another parcel is still a coverage.
+    ring = box(127.0, 45.0, 127.03, 45.03).difference(box(127.01, 45.01, 127.02, 45.02))
+    assert union_of_disjoint([ring, box(127.01, 45.01, 127.02, 45.02)]) is not None
+
+    cell = cells[5]
+    x0, y0, x1, y1 = cell.bounds
+    left_half = shapely.segmentize(box(x0, y0, (x0 + x1) / 2, y1), 0.01 / 4)
+    for overlapping in (
+        [*cells, cell],                                       # a parcel twice
+        [*cells, box(x0 + 0.002, y0 + 0.002, x0 + 0.004, y0 + 0.004)],   # one inside another
+        [*cells, left_half],                                  # edges shared the same way round
+        [*cells, shapely.affinity.translate(cell, 0.003, 0.0)],          # shifted, edges crossing
+    ):
+        assert not shapely.coverage_is_valid(overlapping)
+        assert union_of_disjoint(overlapping) is None
+    # Neighbours without matching vertices (a T-junction) do not overlap, but
+    # the proof needs matching edges: the caller takes the general route.
+    t_junction = [box(0, 0, 1, 2), box(1, 0, 2, 1), box(1, 1, 2, 2)]
+    assert union_of_disjoint(t_junction) is None
+    assert union_of_disjoint([Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])]) is None  # invalid
+
+
+def _landcover_city(inv):
+    """A 0.1° city in four districts, covered by a 6×6 grid of 0.02° parcels
+    (some crossing district borders, some reaching outside the city)."""
+    city = box(126.0, 45.0, 126.1, 45.1)
+    add_city(inv, city)
+    quads = _quadrants(126.0, 45.0, 126.1, 45.1)
+    for code, name, g in quads:
+        inv.insert("districts", {"name": name, "code": code}, g)
+    cells = _cells(125.985, 44.985, 6, 6, 0.02)
+    kinds = {}
+    for k, c in enumerate(cells):
+        kind = ("forest", "water", "other")[(k + k // 6) % 3]
+        kinds.setdefault(kind, []).append(c)
+        inv.insert("landcover", {"class": kind, "year": 2023}, c)
+    return city, quads, kinds
+
+
+def test_coverage_land_cover_by_district_has_known_answers(inv):
+    city, quads, kinds = _landcover_city(inv)
+    s = compute_stats(inv, sections=["boundary", "landcover", "districts"])
+    rows = s["districts"]
+    assert [r["code"] for r in rows] == ["01", "02", "03", "04"]
+
+    def dense_ha(g):
+        return geod_ha(shapely.segmentize(g, 0.0001))
+
+    for kind, cells in kinds.items():
+        lc = row(s["landcover"], "class", kind)
+        union = shapely.union_all(cells)
+        assert lc["dissolve"] == "coverage" and lc["count"] == len(cells)
+        assert near(lc["area_ha"], dense_ha(union.intersection(city)), rel=1e-7)
+        assert near(lc["sum_area_ha"], sum(dense_ha(c) for c in cells), rel=1e-7)
+        assert near(lc["outside_ha"], dense_ha(union.difference(city)), rel=1e-6)
+        assert lc["overlap_ha"] == pytest.approx(0.0, abs=1e-6)
+        for (_, _, q), r in zip(quads, rows):
+            assert near(r[f"{kind}_ha"], dense_ha(union.intersection(q)), rel=1e-7)
+        assert district_sum(rows, f"{kind}_ha") == pytest.approx(lc["area_ha"], abs=0.005)
+
+
+def test_classes_limit_the_land_cover_work_and_output(inv):
+    _landcover_city(inv)
+    sections = ["boundary", "landcover", "districts"]
+    full = compute_stats(inv, sections=sections)
+    only = compute_stats(inv, sections=sections, classes=["林地"])  # a label resolves too
+    assert [r["class"] for r in only["landcover"]] == ["forest"]
+    f_full, f_only = row(full["landcover"], "class", "forest"), only["landcover"][0]
+    for key in ("area_ha", "coverage_pct", "sum_area_ha", "outside_ha"):
+        assert f_only[key] == pytest.approx(f_full[key], rel=1e-9, abs=1e-9), key
+    for r_full, r_only in zip(full["districts"], only["districts"]):
+        assert r_only["forest_ha"] == pytest.approx(r_full["forest_ha"], rel=1e-9)
+        assert r_only["forest_pct"] == pytest.approx(r_full["forest_pct"], rel=1e-9)
+        assert "water_ha" not in r_only and "other_pct" not in r_only
+        assert r_only["area_ha"] == r_full["area_ha"]
+    # Landcover alone (no districts to add up): the same city figure.
+    alone = compute_stats(inv, sections=["landcover"], classes="forest")["landcover"][0]
+    assert alone["area_ha"] == pytest.approx(f_full["area_ha"], rel=1e-9)
+    assert compute_stats(inv, sections=["landcover"], classes=[])["landcover"] == []
+    with pytest.raises(schema.SchemaError):
+        compute_stats(inv, classes=["jungle"])
+
+
+def test_land_cover_that_is_not_a_coverage_is_still_dissolved_right(inv):
+    """Parcels that do not overlap but meet at T-junctions, and parcels that
+    overlap, go through the general union: same known answers."""
+    add_city(inv)
+    t_junction = [box(126.0, 45.0, 126.05, 45.1), box(126.05, 45.0, 126.1, 45.05),
+                  box(126.05, 45.05, 126.1, 45.1)]
+    for g in t_junction:
+        inv.insert("landcover", {"class": "wetland"}, g)
+    inv.insert("landcover", {"class": "water"}, box(126.1, 45.0, 126.15, 45.05))
+    inv.insert("landcover", {"class": "water"}, box(126.12, 45.0, 126.17, 45.05))
+    s = compute_stats(inv, sections=["landcover"])
+    wet, water = row(s["landcover"], "class", "wetland"), row(s["landcover"], "class", "water")
+    assert near(wet["area_ha"], geod_ha(box(126.0, 45.0, 126.1, 45.1)))
+    assert wet["overlap_ha"] == pytest.approx(0.0, abs=1e-6)
+    assert water["dissolve"] == "unary_union"
+    assert near(water["area_ha"], geod_ha(box(126.1, 45.0, 126.17, 45.05)))
+
+
+def test_land_cover_in_districts_with_a_gap_and_an_overlap_adds_up_to_the_city(inv):
+    """With districts asked for, a class's city figure is the sum of its
+    district rows (gap added, overlap taken off): the same as clipping."""
+    city = box(126.0, 45.0, 126.1, 45.1)
+    add_city(inv, city)
+    for code, g in (("01", box(125.98, 45.0, 126.06, 45.1)),   # reaches outside the city
+                    ("02", box(126.05, 45.0, 126.1, 45.08)),   # overlaps 01, leaves a gap
+                    ("03", box(126.05, 45.0, 126.055, 45.01))):
+        inv.insert("districts", {"name": f"区{code}", "code": code}, g)
+    forest = [box(125.97, 44.99, 126.03, 45.09), box(126.03, 44.99, 126.09, 45.09),
+              box(126.03, 45.09, 126.09, 45.11)]
+    for g in forest:
+        inv.insert("landcover", {"class": "forest"}, g)
+    expected = geod_ha(shapely.segmentize(shapely.union_all(forest).intersection(city), 0.0001))
+    with_districts = compute_stats(inv, sections=["landcover", "districts"], classes=["forest"])
+    alone = compute_stats(inv, sections=["landcover"], classes=["forest"])
+    rows = with_districts["districts"]
+    assert [r["code"] for r in rows] == ["01", "02", "03", GAP_CODE, OVERLAP_CODE]
+    for s in (with_districts, alone):
+        assert s["landcover"][0]["dissolve"] == "coverage"
+        assert near(s["landcover"][0]["area_ha"], expected, rel=1e-7)
+    assert district_sum(rows, "forest_ha") == pytest.approx(expected, abs=0.005)
+    assert rows[3]["forest_ha"] > 0 and rows[4]["forest_ha"] > 0

@@ -88,3 +88,33 @@ def test_dissolved_area_is_bounded_and_districts_add_up(city_inventory, drawn, d
         assert got == pytest.approx(r["dissolved_area_ha"], rel=REL, abs=0.005)
         for d in rows:
             assert 0.0 <= d[f"{r['category']}_pct"] <= 100.0 * (1 + REL)
+
+
+def grid_box(x, y, w, h):
+    """A box on an integer grid with a vertex at every grid point of its outline,
+    so that neighbours share edges vertex for vertex."""
+    ring = ([(x + i, y) for i in range(w)] + [(x + w, y + j) for j in range(h)]
+            + [(x + w - i, y + h) for i in range(w)] + [(x, y + h - j) for j in range(h)])
+    return shapely.Polygon(ring)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(1, 4),
+                          st.integers(1, 4), st.booleans()), min_size=1, max_size=7))
+def test_union_of_disjoint_is_never_wrong(drawn):
+    """The coverage union is returned only for polygons that do not overlap,
+    and then it is their union; polygons that do not overlap (and share edges
+    vertex for vertex) always get it."""
+    from ecoinv.metrics.areas import union_of_disjoint
+
+    geoms = [grid_box(x, y, w, h) for x, y, w, h, _ in drawn]
+    geoms = [shapely.reverse(g) if flip else g for g, (*_, flip) in zip(geoms, drawn)]
+    disjoint = all(a.intersection(b).area == 0
+                   for i, a in enumerate(geoms) for b in geoms[i + 1:])
+    union = union_of_disjoint(geoms)
+    if union is None:
+        assert not disjoint
+    else:
+        assert disjoint
+        assert union.symmetric_difference(shapely.unary_union(geoms)).area == 0
+        assert union.area == pytest.approx(sum(g.area for g in geoms))

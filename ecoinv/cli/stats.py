@@ -46,6 +46,10 @@ def register(sub) -> None:
     p.add_argument("--format", choices=FORMATS, default="table", help="output form (default: table)")
     p.add_argument("--section", action="append", choices=SECTIONS, metavar="NAME",
                    help="only this section (repeatable); default: all")
+    p.add_argument("--class", dest="classes", action="append", metavar="CLASS",
+                   help="only this land-cover class (code or label, repeatable; e.g. forest or "
+                        "林地): the land-cover rows and the district columns of those classes "
+                        "only, and only their work done; default: all")
     p.add_argument("--as-of", type=int, metavar="YEAR",
                    help="only assets designated in YEAR or before (or without a year), and the "
                         "land cover of YEAR or the latest year before it")
@@ -72,7 +76,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     with Inventory.open(args.path) as inv:
         stats = compute_stats(
             inv, protected_categories=protected, include_proposed=args.include_proposed,
-            as_of=args.as_of, sections=args.section,
+            as_of=args.as_of, sections=args.section, classes=args.classes,
             reconciliation_threshold_pct=args.reconciliation_threshold,
             overlap_threshold_ha=args.overlap_threshold)
     sections = [s for s in SECTIONS if s in stats]
@@ -323,8 +327,9 @@ def _r_districts(rows: list[dict], lang: str) -> list[str]:
                  (_t("protected_col", lang) + "%", "protected_pct", "pct")]
                 + [(schema.label("kind", k, lang), f"stations_{k}", "") for k in kinds])
     omitted = False
-    for codes, kind in ((list(schema.CATEGORIES), "category"),
-                        (list(schema.LANDCOVER_CLASSES), "class")):
+    # Land-cover classes not asked for (--class) have no columns at all.
+    classes = [c for c in schema.LANDCOVER_CLASSES if f"{c}_ha" in rows[0]]
+    for codes, kind in ((list(schema.CATEGORIES), "category"), (classes, "class")):
         used = [c for c in codes if any(r[f"{c}_ha"] for r in rows)]
         omitted = omitted or len(used) < len(codes)
         if not used:

@@ -20,7 +20,7 @@ from .. import schema
 from ..errors import EcoinvError
 from ..geometry import M2_PER_HA, ellipsoid_name, geod_for
 from .areas import (DENSIFY_M, Pieces, Zones, areas_in, clip, dissolve, dissolved_pieces,
-                    measure_m2, polygons_with_owner, split)
+                    measure_m2, polygons_with_owner, split, union_of_disjoint)
 
 SECTIONS = (
     "boundary",
@@ -111,9 +111,6 @@ class _Boundary:
     geometry: BaseGeometry | None
     area_m2: float | None
     features: list[dict]
-    mask: Zones | None = None
-    # Zone 0 is the boundary, zone 1 everything else around it.
-    inside_outside: Zones | None = None
 
 
 @dataclass
@@ -132,6 +129,7 @@ class _Districts:
 def compute_stats(inv, *, protected_categories: Iterable[str] | None = None,
                   include_proposed: bool = False, as_of: int | None = None,
                   sections: Iterable[str] | None = None,
+                  classes: Iterable[str] | None = None,
                   reconciliation_threshold_pct: float = 5.0,
                   overlap_threshold_ha: float = 0.01,
                   progress: Callable[[int, int], None] | None = None,
@@ -140,11 +138,15 @@ def compute_stats(inv, *, protected_categories: Iterable[str] | None = None,
 
     ``sections`` limits the output and the work to those sections; the
     result always holds ``inventory``, ``method`` and ``notes``.
+    ``classes`` (land-cover class codes or labels; default: all) limits the
+    land-cover work and output in the same way: the ``landcover`` rows,
+    the ``<class>_ha``/``<class>_pct`` columns of ``districts`` and the
+    land-cover parcels of ``outside_boundary`` are those classes' only.
     ``progress(done, total)`` is called between steps; ``cancel()``
     returning true stops with :class:`StatsCancelled`.
     """
     run = _Run(inv, protected_categories=protected_categories, include_proposed=include_proposed,
-               as_of=as_of, sections=sections,
+               as_of=as_of, sections=sections, classes=classes,
                reconciliation_threshold_pct=reconciliation_threshold_pct,
                overlap_threshold_ha=overlap_threshold_ha, progress=progress, cancel=cancel)
     return run.result()
@@ -152,7 +154,8 @@ def compute_stats(inv, *, protected_categories: Iterable[str] | None = None,
 
 class _Run:
     def __init__(self, inv, *, protected_categories, include_proposed, as_of, sections,
-                 reconciliation_threshold_pct, overlap_threshold_ha, progress, cancel):
+                 reconciliation_threshold_pct, overlap_threshold_ha, progress, cancel,
+                 classes=None):
         self.inv = inv
         self.crs = inv.crs
         if protected_categories is None:
@@ -171,6 +174,15 @@ class _Run:
         if unknown:
             raise StatsError(f"unknown section {', '.join(unknown)}; sections: {', '.join(SECTIONS)}")
         self.sections = [s for s in SECTIONS if s in wanted]
+        if isinstance(classes, str):
+            classes = [classes]
+        if classes is None:
+            self.classes = list(schema.LANDCOVER_CLASSES)
+        else:
+            chosen = {schema.resolve_code("class", c, field_name="classes") for c in classes}
+            chosen.discard(None)
+            self.classes = [c for c in schema.LANDCOVER_CLASSES if c in chosen]
+        self.all_classes = len(self.classes) == len(schema.LANDCOVER_CLASSES)
         self.rec_threshold = float(reconciliation_threshold_pct)
         self.overlap_threshold_m2 = float(overlap_threshold_ha) * M2_PER_HA
         self.progress = progress
@@ -206,9 +218,9 @@ class _Run:
     def boundary(self) -> _Boundary:
         data = self.inv.read_arrays("boundary", columns=["name", "code"])
         geoms = data["geometry"]
+        feature_m2 = measure_m2(geoms, self.crs)
         features = [{"id": int(i), "name": n, "code": c, "area_ha": _ha(a)}
-                    for i, n, c, a in zip(data["id"], data["name"], data["code"],
-                                          measure_m2(geoms, self.crs))]
+                    for i, n, c, a in zip(data["id"], data["name"], data["code"], feature_m2)]
         if not len(geoms):
             self.notes.append("no boundary in the inventory: nothing is clipped and coverage "
                               "percentages are not computed (null)")
@@ -217,25 +229,37 @@ class _Run:
         if len(geoms) > 1:
             self.notes.append(f"the boundary has {len(geoms)} features; their union is the "
                               "reporting area")
+            area_m2 = float(measure_m2(geom, self.crs)[0])
+        else:
+            area_m2 = float(feature_m2[0])
+        return _Boundary(geom, area_m2, features)
+
+    @cached_property
+    def mask(self) -> Zones | None:
+        """The boundary prepared for clipping (None without a boundary)."""
+        geom = self.boundary.geometry
+        return None if geom is None else Zones([geom])
+
+    @cached_property
+    def inside_outside(self) -> Zones | None:
+        """Zone 0 the boundary, zone 1 everything else around it (None without a boundary)."""
+        b = self.boundary
+        if b.geometry is None:
+            return None
+        geom = b.geometry
         x0, y0, x1, y1 = shapely.bounds(shapely.union_all(
             [shapely.box(*(self.inv.extent() or geom.bounds)), shapely.envelope(geom)]))
         margin = max(x1 - x0, y1 - y0) * 0.01
         around = shapely.difference(shapely.box(x0 - margin, y0 - margin, x1 + margin,
                                                 y1 + margin), geom)
-        return _Boundary(geom, Pieces.of(geom, self.crs).area_m2, features,
-                         mask=Zones([geom]), inside_outside=Zones([geom, around]))
+        return Zones([geom, around], first=self.mask)
 
     def _dissolved(self, geoms) -> _Dissolved:
         self._check()
         geom, how = dissolve(geoms)
         whole = Pieces.of(geom, self.crs)
-        return _Dissolved(geom, whole, clip(whole, self.boundary.mask, self.crs), how)
-
-    def _dissolved_measured(self, geoms, areas_m2) -> _Dissolved:
-        """Like ``_dissolved`` for many polygons whose areas are measured already."""
-        self._check()
-        whole, how = dissolved_pieces(geoms, areas_m2, self.crs)
-        return _Dissolved(None, whole, clip(whole, self.boundary.mask, self.crs), how)
+        inside = clip(whole, self.mask, self.crs) if len(whole.parts) else whole
+        return _Dissolved(geom, whole, inside, how)
 
     @cached_property
     def assets(self) -> dict:
@@ -275,8 +299,8 @@ class _Run:
 
     @cached_property
     def landcover(self) -> dict:
-        years = self.inv.read_arrays("landcover", columns=["year"], with_geometry=False)["year"]
-        dated = sorted({y for y in years if y is not None})
+        years = _distinct(self.inv, "landcover", "year")
+        dated = sorted(y for y in years if y is not None)
         eligible = [y for y in dated if self.as_of is None or y <= self.as_of]
         if eligible:
             year = eligible[-1]
@@ -290,19 +314,61 @@ class _Run:
                 self.notes.append(f"no land cover of {self.as_of} or earlier; only rows "
                                   "without a year are used")
         self.landcover_year = year
-        data = self.inv.read_arrays("landcover", columns=["class", "source_key"],
-                                    filters={"year": year})
-        cls = _obj(data["class"])
-        area_m2 = data["area_m2"] = measure_m2(data["geometry"], self.crs)
-        classes = {}
-        for c in schema.LANDCOVER_CLASSES:
-            sel = cls == c
-            classes[c] = {
-                "count": int(sel.sum()),
-                "sum_m2": float(area_m2[sel].sum()),
-                "union": self._dissolved_measured(data["geometry"][sel], area_m2[sel]),
-            }
+        filters: dict = {"year": year}
+        if not self.all_classes:
+            filters["class"] = list(self.classes)
+        data = self.inv.read_arrays("landcover", columns=["class", "source_key"], filters=filters)
+        cls = data["class"] = _obj(data["class"])
+        classes = {c: self._landcover_class(data["geometry"][cls == c]) for c in self.classes}
         return {"year": year, "data": data, "classes": classes}
+
+    def _landcover_class(self, geoms) -> dict:
+        """Count, sum of parcel areas and dissolve of one land-cover class.
+
+        A clean land-cover layer is a coverage: its parcels do not overlap,
+        so a class's union has their summed area and is found by removing
+        the edges neighbours share (:func:`.areas.union_of_disjoint`, which
+        proves there is no overlap) — the union is then measured and
+        clipped instead of every parcel, its outline being a fraction of
+        theirs.  Otherwise the parcels are measured one by one and dissolved
+        as any other set of polygons.
+        """
+        self._check()
+        union = union_of_disjoint(geoms) if len(geoms) > 1 else None
+        if union is not None or len(geoms) <= 1:
+            geom = union if union is not None else (geoms[0] if len(geoms) else None)
+            whole = Pieces.of(geom, self.crs)
+            how = "coverage" if len(geoms) > 1 else ("single" if len(geoms) else "none")
+            sum_m2 = whole.area_m2
+        else:
+            area_m2 = measure_m2(geoms, self.crs)
+            whole, how = dissolved_pieces(geoms, area_m2, self.crs)
+            sum_m2 = float(area_m2.sum())
+        return {"count": len(geoms), "sum_m2": sum_m2, "whole": whole, "how": how}
+
+    @cached_property
+    def class_zone_m2(self) -> dict[str, np.ndarray]:
+        """Area (m²) of each land-cover class in each zone of ``districts.zones``."""
+        zones = self.districts.zones
+        out = {}
+        for c, v in self.landcover["classes"].items():
+            self._check()
+            # The zones lie inside the boundary: no need to clip first.
+            out[c] = areas_in(v["whole"], zones, self.crs)
+        return out
+
+    def _class_inside_m2(self, c: str) -> float:
+        """Area (m²) of land-cover class ``c`` inside the boundary."""
+        whole = self.landcover["classes"][c]["whole"]
+        if self.boundary.geometry is None:
+            return whole.area_m2
+        if "districts" in self.sections and self.districts.rows:
+            # The districts (clipped), the gap and minus the overlaps make up
+            # the boundary exactly: the district figures, which are computed
+            # anyway, add up to the city's.
+            z, n = self.class_zone_m2[c], len(self.districts.rows)
+            return float(z[:n + 1].sum() - z[n + 1:].sum())
+        return clip(whole, self.mask, self.crs).area_m2
 
     @cached_property
     def districts(self) -> _Districts:
@@ -317,25 +383,40 @@ class _Run:
         boundary = self.boundary.geometry
         if not rows:
             self.notes.append("no districts in the inventory")
-        _, outside = self._inside_outside(geoms, whole)
-        inside = _polygonal(shapely.intersection(geoms, boundary)) if boundary is not None else geoms
-        union, _ = dissolve(inside)
+        inside = _obj(list(geoms))
+        inside_m2 = whole.copy()
+        outside = np.zeros(len(geoms))
+        union, how = dissolve(geoms)
+        # Districts usually tile the boundary: their union is then the
+        # boundary itself, vertex for vertex, and nothing needs clipping.
+        tiled = (boundary is not None and how == "coverage_union"
+                 and _same_polygons(union, boundary))
+        if boundary is not None and len(geoms) and not tiled:
+            # Only districts reaching outside the boundary are clipped, and
+            # their outside parts measured.
+            cut = np.flatnonzero(~shapely.covers(boundary, geoms))
+            if len(cut):
+                _, outside[cut] = self._inside_outside(geoms[cut], whole[cut])
+                inside[cut] = _polygonal(shapely.intersection(geoms[cut], boundary))
+                inside_m2[cut] = measure_m2(inside[cut], self.crs)
+                union, how = dissolve(inside)
         if boundary is not None:
             # The district union usually covers the boundary up to shared
             # edges, where a plain difference is slow: test first, and cut
             # the boundary's strips rather than the whole.
-            gap = (shapely.MultiPolygon() if shapely.covers(union, boundary) else
+            gap = (shapely.MultiPolygon() if tiled or shapely.covers(union, boundary) else
                    _polygonal(shapely.union_all(
-                       shapely.difference(self.boundary.mask.strips, union))))
+                       shapely.difference(self.mask.strips, union))))
         else:
             # No reporting area: the gap is whatever lies outside every
             # district, so a frame around all layers stands in for it.
             ext = self.inv.extent()
             frame = shapely.box(*ext) if ext else shapely.Polygon()
             gap = _polygonal(shapely.difference(frame, union))
-        overlaps = _overlap_pieces(inside)
+        # Districts whose union is a proven coverage do not overlap.
+        overlaps = [] if how == "coverage_union" else _overlap_pieces(inside)
         zones = Zones([*inside, gap, *overlaps])
-        zone_area = measure_m2(zones.geoms, self.crs)
+        zone_area = np.concatenate([inside_m2, measure_m2(zones.geoms[len(rows):], self.crs)])
         n = len(rows)
         gap_m2 = zone_area[n]
         return _Districts(rows, inside, outside, zones, zone_area, n,
@@ -385,7 +466,7 @@ class _Run:
         that cross the boundary or lie outside it are cut and measured.
         """
         whole_m2 = np.asarray(whole_m2, dtype=float)
-        zones = self.boundary.inside_outside
+        zones = self.inside_outside
         if zones is None:
             return whole_m2, np.zeros(len(geoms))
         p, z, a, _ = split(geoms, whole_m2, zones, self.crs)
@@ -426,7 +507,7 @@ class _Run:
                            dissolve(a["geometry"][a["designated"] & in_set])[0])
         proposed = self._dissolved(a["geometry"][prop])
         additional = clip(Pieces.of(shapely.difference(proposed.geometry, designated_geom), self.crs),
-                          self.boundary.mask, self.crs)
+                          self.mask, self.crs)
         return {
             "categories": list(self.protected),
             "count": int(sel.sum()),
@@ -450,17 +531,18 @@ class _Run:
         lc = self.landcover
         rows = []
         for c, v in lc["classes"].items():
-            u = v["union"]
+            whole_m2 = v["whole"].area_m2
+            inside_m2 = self._class_inside_m2(c)
             rows.append({
                 "class": c, **_labels("class", c),
                 "year": lc["year"],
                 "count": v["count"],
-                "area_ha": _ha(u.inside.area_m2),
-                "coverage_pct": _pct(u.inside.area_m2, self.boundary.area_m2),
+                "area_ha": _ha(inside_m2),
+                "coverage_pct": _pct(inside_m2, self.boundary.area_m2),
                 "sum_area_ha": _ha(v["sum_m2"]),
-                "overlap_ha": _ha(v["sum_m2"] - u.whole.area_m2),
-                "outside_ha": _ha(u.whole.area_m2 - u.inside.area_m2),
-                "dissolve": u.how,
+                "overlap_ha": _ha(v["sum_m2"] - whole_m2),
+                "outside_ha": _ha(whole_m2 - inside_m2),
+                "dissolve": v["how"],
             })
         return rows
 
@@ -473,9 +555,7 @@ class _Run:
             self._check()
             values[c] = areas_in(u.inside, d.zones, self.crs)
         values["protected"] = areas_in(self.protected_union.inside, d.zones, self.crs)
-        for c, v in self.landcover["classes"].items():
-            self._check()
-            values[c] = areas_in(v["union"].inside, d.zones, self.crs)
+        values.update(self.class_zone_m2)
         counts = self._station_counts(d)
 
         def row(base: dict, which, area_known: bool = True) -> dict:
@@ -483,7 +563,7 @@ class _Run:
             area_m2 = float(np.sum(d.zone_area[which]))
             out = dict(base)
             out["area_ha"] = _ha(area_m2) if area_known else None
-            for key in [*schema.CATEGORIES, "protected", *schema.LANDCOVER_CLASSES]:
+            for key in [*schema.CATEGORIES, "protected", *self.classes]:
                 v = float(np.sum(values[key][which]))
                 out[f"{key}_ha"] = _ha(v)
                 out[f"{key}_pct"] = _pct(v, area_m2) if area_known else None
@@ -592,9 +672,11 @@ class _Run:
         add("districts", [r["id"] for r in d.rows], [r["name"] for r in d.rows], None,
             [r["code"] for r in d.rows], whole, d.zone_area[:len(d.rows)], d.outside_m2)
         lc = self.landcover["data"]
-        whole = lc["area_m2"]
-        add("landcover", lc["id"], lc["source_key"], "class", lc["class"], whole,
-            *self._inside_outside(lc["geometry"], whole))
+        # Only parcels not wholly inside the boundary are measured and cut.
+        k = np.flatnonzero(~shapely.contains_properly(self.boundary.geometry, lc["geometry"]))
+        whole = measure_m2(lc["geometry"][k], self.crs)
+        add("landcover", lc["id"][k], _obj(lc["source_key"])[k], "class", lc["class"][k], whole,
+            *self._inside_outside(lc["geometry"][k], whole))
         s = self.stations
         for k in np.flatnonzero(~s["inside"]):
             rows.append({"layer": "stations", "id": int(s["id"][k]), "name": s["name"][k],
@@ -669,7 +751,8 @@ class _Run:
             "library": (f"pyproj {pyproj.__version__} Geod.polygon_area_perimeter (GeographicLib, "
                         f"Karney 2013) on a={geod.a} m, f={geod.f}; each ring measured on its own, "
                         "holes subtracted"),
-            "edges": (f"edges longer than {DENSIFY_M:g} m are split before measuring, so an edge "
+            "edges": (f"edges longer than {DENSIFY_M:g} m are split before measuring (in a "
+                      "lon/lat CRS, edges along a meridian are geodesics already), so an edge "
                       "follows the storage CRS's straight line (as drawn, and as cut by unions "
                       "and clips) and the pieces of a cut add up to the whole; the layers' stored "
                       "area_ha measures each edge as one geodesic instead, which differs only "
@@ -679,9 +762,13 @@ class _Run:
                          f"(GEOS {shapely.geos_version_string}) in the storage CRS, then measured "
                          "on the ellipsoid; never in a projected plane"),
             "overlaps": ("union (dissolve) before measuring; overlaps counted once; a land-cover "
-                         "class whose polygons form a valid coverage (no overlaps, checked with "
-                         "GEOS's coverage validator) is already its own dissolve and is measured "
-                         "polygon by polygon ('dissolve': 'coverage')"),
+                         "class whose polygons form a coverage (no overlaps, neighbours sharing "
+                         "edges vertex for vertex) is dissolved by dropping the edges neighbours "
+                         "share (GEOS coverage union), and the union is proven right: the "
+                         "polygons' oriented edges, shared ones cancelling, are exactly the "
+                         "union's outline, so no point lies in two polygons and the union's area "
+                         "is the sum of theirs ('dissolve': 'coverage'); anything else goes "
+                         "through the full overlay union ('unary_union')"),
             "boundary_found": self.boundary.geometry is not None,
             "clip": ("dissolved areas and coverage are clipped to the boundary (the union of the "
                      "boundary features); sums of per-site areas are whole sites"
@@ -716,6 +803,22 @@ class _Run:
             "overlap_threshold_ha": self.overlap_threshold_m2 / M2_PER_HA,
             "units": "ha (1 ha = 10,000 m²); percentages 0–100",
         }
+
+
+def _same_polygons(a: BaseGeometry, b: BaseGeometry) -> bool:
+    """Whether two polygonal geometries have exactly the same polygons
+    (the same rings and vertices, whatever their order, start or sense)."""
+    def parts(g):
+        return shapely.MultiPolygon(list(shapely.get_parts(g)))
+    return bool(shapely.equals_exact(shapely.normalize(parts(a)), shapely.normalize(parts(b)),
+                                     tolerance=0.0))
+
+
+def _distinct(inv, layer: str, column: str) -> set:
+    """The distinct values of one column of a layer (one scan, in SQLite)."""
+    schema.LAYERS[layer].field(column)  # a known layer and column: safe to quote
+    rows = inv.conn.execute(f'SELECT DISTINCT "{column}" FROM "{layer}"').fetchall()
+    return {r[0] for r in rows}
 
 
 def _polygonal(geoms) -> np.ndarray | BaseGeometry:
