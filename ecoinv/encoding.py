@@ -288,7 +288,7 @@ def detect(values: Iterable[bytes | tuple[bytes, bool]]) -> EncodingChoice:
     that fill their fixed-width field.
     """
     pairs = [(v, False) if isinstance(v, (bytes, bytearray)) else v for v in values]
-    non_ascii = [(v, c) for v, c in pairs if any(b >= 0x80 for b in v)]
+    non_ascii = [(v, c) for v, c in pairs if not v.isascii()]
     if not non_ascii:
         return EncodingChoice("utf-8", "detected", "detected: all text is ASCII")
     if _valid_for(non_ascii, "utf-8"):
@@ -370,7 +370,7 @@ def _checked(choice: EncodingChoice, dbf: Path | None, header: DbfHeader | None 
         header = header or read_dbf_header(dbf)
     except DbfError:
         return choice
-    sample = [(v, c) for v, c in _detect_sample(dbf, header) if any(b >= 0x80 for b in v)]
+    sample = [(v, c) for v, c in _detect_sample(dbf, header) if not v.isascii()]
     if not sample or _valid_for(sample, choice.encoding):
         return choice
     guess = detect(sample)

@@ -132,9 +132,82 @@ def geodesic_area_ha(geom: BaseGeometry | None, crs) -> float:
     return geodesic_area_m2(geom, crs) / M2_PER_HA
 
 
+def geodesic_areas_m2(geoms, crs) -> np.ndarray:
+    """Vector form of :func:`geodesic_area_m2`: the same numbers, bit for bit.
+
+    The same rule (each ring measured on its own with GeographicLib, holes
+    subtracted, in the order :func:`geodesic_area_m2` adds them), but the
+    rings of all geometries are gathered and transformed to lon/lat in one
+    call, which is what costs when geometries are measured one by one.
+    ``None`` and empty geometries measure 0.
+    """
+    arr = _object_array(geoms)
+    out = np.zeros(len(arr), dtype=float)
+    if not len(arr):
+        return out
+    polys, owner = _polygons_with_owner(arr)
+    if not len(polys):
+        return out
+    rings, ring_poly = shapely.get_rings(polys, return_index=True)
+    if not len(rings):
+        return out
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    counts = np.bincount(coord_ring, minlength=len(rings))
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    geodesy = _geodesy(crs)
+    if geodesy.to_lonlat is not None and len(coords):
+        lon, lat = geodesy.to_lonlat.transform(coords[:, 0], coords[:, 1])
+        lon, lat = np.ascontiguousarray(lon, dtype=float), np.ascontiguousarray(lat, dtype=float)
+    else:
+        lon, lat = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+    # The first ring of each polygon is its shell; the others are holes.
+    shell = np.ones(len(rings), dtype=bool)
+    shell[1:] = ring_poly[1:] != ring_poly[:-1]
+    ring_geom = owner[ring_poly]
+    area = geodesy.geod.polygon_area_perimeter
+    totals = out.tolist()
+    for g, a, b, is_shell in zip(ring_geom.tolist(), starts.tolist(), ends.tolist(),
+                                 shell.tolist()):
+        if b - a < 4:
+            continue
+        ring_area = abs(area(lon[a:b], lat[a:b])[0])
+        if is_shell:
+            totals[g] += ring_area
+        else:
+            totals[g] -= ring_area
+    return np.array(totals, dtype=float)
+
+
 def geodesic_areas_ha(geoms, crs) -> np.ndarray:
     """Vector form of :func:`geodesic_area_ha` for an array of geometries."""
-    return np.fromiter((geodesic_area_ha(g, crs) for g in geoms), dtype=float)
+    return geodesic_areas_m2(geoms, crs) / M2_PER_HA
+
+
+def _object_array(geoms) -> np.ndarray:
+    if isinstance(geoms, np.ndarray) and geoms.dtype == object and geoms.ndim == 1:
+        return geoms
+    items = list(geoms)
+    arr = np.empty(len(items), dtype=object)
+    arr[:] = items
+    return arr
+
+
+_MULTI_TYPE_IDS = (4, 5, 6, 7)  # MultiPoint, MultiLineString, MultiPolygon, GeometryCollection
+
+
+def _polygons_with_owner(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The polygons of each geometry, in the order :func:`polygons_of` lists
+    them, and the index of the geometry each came from."""
+    parts, owner = shapely.get_parts(arr, return_index=True)
+    # A collection can hold multipolygons: flatten until nothing is multi.
+    # get_parts keeps single geometries as they are and goes in order, so
+    # the polygons stay in depth-first order.
+    while len(parts) and np.isin(shapely.get_type_id(parts), _MULTI_TYPE_IDS).any():
+        parts, sub_owner = shapely.get_parts(parts, return_index=True)
+        owner = owner[sub_owner]
+    keep = shapely.get_type_id(parts) == 3
+    return parts[keep], owner[keep]
 
 
 def polygons_of(geom: BaseGeometry) -> list[Polygon]:
@@ -186,3 +259,67 @@ def check_for_layer(geom: BaseGeometry | None, geometry_type: str) -> BaseGeomet
     if not geom.is_valid:
         raise GeometryError(f"invalid geometry: {shapely.is_valid_reason(geom)}")
     return geom
+
+
+# shapely.get_type_id -> the geom_type a shapely geometry of that type has
+GEOMETRY_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon",
+                       4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon",
+                       7: "GeometryCollection"}
+
+
+def check_all_for_layer(geoms, geometry_type: str, *, valid=None
+                        ) -> tuple[np.ndarray, list[str | None]]:
+    """Vector form of :func:`check_for_layer`.
+
+    Returns the geometries in the form the layer stores (``None`` where a
+    geometry is refused) and, per geometry, ``None`` or the message
+    :func:`check_for_layer` would raise.  ``valid``: the validity of the
+    given geometries when the caller already knows it (dropping Z and
+    promoting a polygon to a one-part multipolygon do not change it), so it
+    is not computed again.
+    """
+    arr = _object_array(geoms)
+    n = len(arr)
+    out = np.empty(n, dtype=object)
+    errors: list[str | None] = [None] * n
+    if not n:
+        return out, errors
+    missing = shapely.is_missing(arr)
+    empty = missing.copy()
+    empty[~missing] = shapely.is_empty(arr[~missing])
+    work = arr.copy()
+    z = np.zeros(n, dtype=bool)
+    z[~empty] = shapely.has_z(work[~empty])
+    if z.any():
+        work[z] = shapely.force_2d(work[z])
+    types = np.full(n, -1, dtype=np.int64)
+    types[~empty] = shapely.get_type_id(work[~empty])
+    if geometry_type == "MULTIPOLYGON":
+        allowed = (types == 3) | (types == 6)
+        promote = types == 3
+        if promote.any():
+            work[promote] = shapely.multipolygons(work[promote],
+                                                  indices=np.arange(int(promote.sum())))
+        what = "a polygon layer"
+    elif geometry_type == "POINT":
+        allowed = types == 0
+        what = "a point layer"
+    else:  # pragma: no cover - the schema only has these two
+        raise GeometryError(f"unsupported layer geometry type {geometry_type}")
+    ok = ~empty & allowed
+    if valid is None:
+        valid_ok = shapely.is_valid(work[ok])
+    else:
+        valid_ok = np.asarray(valid, dtype=bool)[ok]
+    good = np.zeros(n, dtype=bool)
+    good[np.flatnonzero(ok)[valid_ok]] = True
+    out[good] = work[good]
+    for i in np.flatnonzero(~good).tolist():
+        if empty[i]:
+            errors[i] = "geometry is empty or missing"
+        elif not allowed[i]:
+            errors[i] = (f"a {GEOMETRY_TYPE_NAMES.get(int(types[i]), 'geometry')} "
+                             f"cannot go into {what}")
+        else:
+            errors[i] = f"invalid geometry: {shapely.is_valid_reason(work[i])}"
+    return out, errors

@@ -3,8 +3,11 @@
 The whole import is one transaction: a refused feature, a hard error or a
 cancel rolls everything back and leaves the inventory file byte-for-byte
 as it was.  Features are streamed from the source and handled in batches
-(reprojected together, progress and cancel checked between batches), so
-memory stays bounded whatever the file size.
+(checked, reprojected and inserted together, progress and cancel checked
+between batches), so memory stays bounded whatever the file size.  A large
+import (:data:`BULK_MIN_FEATURES`) builds the spatial index of its new
+features at the end (:meth:`Inventory.bulk_load`), inside the same
+transaction.
 
 The GUI's import dialog shows :func:`plan_import` (what would happen: the
 encoding and how it was chosen, the CRS or the candidates to choose from,
@@ -28,12 +31,15 @@ from . import crs as crsmod
 from . import schema
 from .encoding import encoding_label
 from .errors import EcoinvError
-from .geometry import GeometryError, check_for_layer, polygons_of
+from .geometry import (GEOMETRY_TYPE_NAMES, GeometryError, check_all_for_layer,
+                       check_for_layer, polygons_of)
 from .sources import Source, SourceFeature, open_source
 
 ON_UNKNOWN = ("error", "skip", "keep-as-remark")
 MAX_ENTRIES = 10_000      # per-feature report lines kept (counts are always exact)
 MAX_REFUSALS = 100        # stop reading after this many refused features
+BULK_MIN_FEATURES = 2000  # from this many features on, the spatial index is built at the end
+_COERCE_CACHE = 20_000     # source values whose stored form is remembered, per import
 ASSET_NAME = "asset_name"  # pseudo-target of asset_zones: the asset named by the zone file
 
 
@@ -479,6 +485,13 @@ class _Rollback(Exception):
 
 
 @dataclass
+class _Survey:
+    types: list[int]     # shapely type ids (-1: no geometry)
+    empty: list[bool]
+    valid: list[bool]    # polygon layers: GEOS validity (True where not asked)
+
+
+@dataclass
 class _Item:
     feat: SourceFeature
     name: str | None
@@ -503,6 +516,11 @@ class _Importer:
                            or _name_like_field(plan.fields) or plan.key)
         self.assets = self._asset_names() if self.layer == "asset_zones" else {}
         self.outside = 0
+        self._pending: list[tuple[_Item, BaseGeometry]] = []  # new features not yet inserted
+        self._label = src.label
+        self._defaults = {k: v for k, v in plan.defaults.items() if k != ASSET_NAME}
+        self._coerced: dict = {}   # (field, type, raw value) -> (value, error)
+        self._sources: dict = {}   # the file's own source text -> provenance
         ext = inv.extent("boundary") or inv.extent("districts")
         self.extent = ext if self.layer not in ("boundary", "districts") else None
 
@@ -516,6 +534,7 @@ class _Importer:
         return out
 
     def _refuse(self, feat, name, reason, field=None) -> None:
+        self._flush()  # keep the report and the writes in feature order
         self.report.refused += 1
         self.report.add(FeatureEntry(feat.index, name, "refused", reason, field))
 
@@ -556,12 +575,12 @@ class _Importer:
                     return None
                 values[target] = None if empty else _key_text(raw)
                 continue
-            try:
-                values[target] = schema.coerce(f, raw, layer=self.layer)
-            except schema.SchemaError as exc:
-                if not self._unknown(feat, name, target, src_field, raw, str(exc), values, remarks):
-                    return None
-        values.update({k: v for k, v in plan.defaults.items() if k != ASSET_NAME})
+            value, error = self._coerce(f, raw)
+            if error is None:
+                values[target] = value
+            elif not self._unknown(feat, name, target, src_field, raw, error, values, remarks):
+                return None
+        values.update(self._defaults)
         if self.layer == "assets" and values.get("level") and values.get("category"):
             cat = schema.CATEGORIES[values["category"]]
             if cat.levels and values["level"] not in cat.levels:
@@ -581,20 +600,55 @@ class _Importer:
         if "source" in self.fields:
             # Provenance always names the file and layer; a source text the
             # file carries itself (e.g. 数据来源) is kept in front of it.
-            given, label = values.get("source"), self.src.label
-            values["source"] = label if not given else (
-                str(given) if label in str(given) else f"{given} [{label}]")
+            values["source"] = self._source_text(values.get("source"))
         if remarks:
             old = values.get("remarks")
             values["remarks"] = "; ".join(([str(old)] if old else []) + remarks)
         try:
-            return schema.validate_row(self.layer, values)
+            # Each value above is already in its stored form (schema.coerce,
+            # or text): the row is checked as a whole, not converted again.
+            return schema.validate_row(self.layer, values, coerced=True)
         except schema.SchemaError as exc:
             if self.on_unknown == "skip":
                 self._skip(feat, name, str(exc))
             else:
                 self._refuse(feat, name, str(exc))
             return None
+
+    def _coerce(self, f: schema.Field, raw) -> tuple[Any, str | None]:
+        """(value, None) or (None, the schema's message) for one source value.
+
+        Source files repeat most values (a class, a level, a year), so the
+        answers are kept per field and value: :func:`schema.coerce` depends
+        on nothing else.
+        """
+        key = hit = None
+        if type(raw) is not float:  # floats: -0.0 == 0.0 and NaN != NaN
+            try:
+                key = (f.name, type(raw), raw)
+                hit = self._coerced.get(key)
+            except TypeError:  # an unhashable value (a list from GeoJSON)
+                key = None
+        if hit is None:
+            try:
+                hit = (schema.coerce(f, raw, layer=self.layer), None)
+            except schema.SchemaError as exc:
+                hit = (None, str(exc))
+            if key is not None and len(self._coerced) < _COERCE_CACHE:
+                self._coerced[key] = hit
+        return hit
+
+    def _source_text(self, given) -> str:
+        """Provenance: the file and layer, after the file's own source text if it has one."""
+        label = self._label
+        if not given:
+            return label
+        text = self._sources.get(given)
+        if text is None:
+            text = str(given) if label in str(given) else f"{given} [{label}]"
+            if len(self._sources) < _COERCE_CACHE:
+                self._sources[given] = text
+        return text
 
     def _resolve_asset(self, feat, name, asset, src_field) -> int | None:
         if asset is None or str(asset).strip() == "":
@@ -611,8 +665,28 @@ class _Importer:
             return None
         return ids[0]
 
+    # -- per batch: what GEOS says about the source geometries, asked once
+    def survey(self, batch: list[SourceFeature]) -> "_Survey":
+        """Type, emptiness and (polygon layers) validity of a batch's geometries,
+        computed together instead of feature by feature."""
+        geoms = np.empty(len(batch), dtype=object)
+        geoms[:] = [f.geometry for f in batch]
+        present = ~shapely.is_missing(geoms)
+        types = np.full(len(batch), -1, dtype=np.int64)
+        empty = np.zeros(len(batch), dtype=bool)
+        valid = np.ones(len(batch), dtype=bool)
+        if present.any():
+            types[present] = shapely.get_type_id(geoms[present])
+            empty[present] = shapely.is_empty(geoms[present])
+            if self.polygonal:
+                check = present & ~empty & ((types == 3) | (types == 6))
+                if check.any():
+                    valid[check] = shapely.is_valid(geoms[check])
+        return _Survey(types.tolist(), empty.tolist(), valid.tolist())
+
     # -- per feature: geometry (in the source CRS)
-    def geometry(self, feat: SourceFeature, name: str | None) -> BaseGeometry | None:
+    def geometry(self, feat: SourceFeature, name: str | None, survey: "_Survey | None" = None,
+                 pos: int = -1) -> BaseGeometry | None:
         g = feat.geometry
         if g is None:
             if feat.problem and not self.repair:
@@ -621,11 +695,15 @@ class _Importer:
             else:
                 self._skip(feat, name, feat.problem or "no geometry (null)")
             return None
-        if g.is_empty:
+        known = survey is not None and pos >= 0
+        if (survey.empty[pos] if known else g.is_empty):
             self._skip(feat, name, "empty geometry")
             return None
         notes = list(feat.repairs)
-        gtype = g.geom_type
+        gtype = GEOMETRY_TYPE_NAMES.get(survey.types[pos]) if known else None
+        if gtype is None:
+            gtype = g.geom_type
+        valid = survey.valid[pos] if known else None
         if self.polygonal:
             if gtype == "GeometryCollection":
                 parts = [p.geom_type for p in g.geoms]
@@ -634,6 +712,7 @@ class _Importer:
                                  f"parts cannot go into {self.layer} (polygons only)")
                     return None
                 g = MultiPolygon(polygons_of(g))
+                valid = None  # a new geometry: ask again
                 notes.append("geometry collection of polygons made a MultiPolygon")
             elif gtype not in ("Polygon", "MultiPolygon"):
                 self._refuse(feat, name, f"a {gtype} cannot go into {self.layer} (polygons only)")
@@ -645,7 +724,9 @@ class _Importer:
             elif gtype != "Point":
                 self._refuse(feat, name, f"a {gtype} cannot go into {self.layer} (points only)")
                 return None
-        if self.polygonal and not g.is_valid:
+        if valid is None and self.polygonal:
+            valid = g.is_valid
+        if self.polygonal and not valid:
             notes.append(shapely.is_valid_reason(g))
             if not self.repair:
                 self._refuse(feat, name, f"invalid geometry: {'; '.join(notes)} (repair is off)")
@@ -665,16 +746,59 @@ class _Importer:
 
     # -- per batch: reproject, then write
     def write_batch(self, items: list[_Item], write: bool) -> None:
+        """Reproject, check and write a batch of features.
+
+        The GEOS and PROJ work is done for the whole batch at once; the
+        report lines are then written feature by feature, in the order the
+        features come, and new features are inserted together
+        (:meth:`Inventory.insert_many`) between them.
+        """
         if not items:
             return
+        n = len(items)
         geoms = self.transform(np.array([it.geometry for it in items], dtype=object))
-        for it, g in zip(items, geoms):
-            if not np.isfinite(shapely.get_coordinates(g)).all():
+        coords, owner = shapely.get_coordinates(geoms, return_index=True)
+        finite = np.ones(n, dtype=bool)
+        if len(coords):
+            finite[owner[~np.isfinite(coords).all(axis=1)]] = False
+        valid = np.ones(n, dtype=bool)
+        if self.polygonal and finite.any():
+            valid[finite] = shapely.is_valid(geoms[finite])
+        # The common case: checked and put in the stored form all together.
+        fast = finite & valid
+        stored_fast, errors_fast = check_all_for_layer(
+            geoms[fast], self.ldef.geometry_type,
+            valid=np.ones(int(fast.sum()), dtype=bool) if self.polygonal else None)
+        fast_pos = np.full(n, -1, dtype=np.int64)
+        fast_pos[fast] = np.arange(int(fast.sum()))
+        outside = np.zeros(n, dtype=bool)
+        if self.extent is not None and len(stored_fast):
+            ok = ~shapely.is_missing(stored_fast)
+            bounds = np.full((len(stored_fast), 4), np.nan)
+            bounds[ok] = shapely.bounds(stored_fast[ok])
+            xmin, ymin, xmax, ymax = self.extent
+            # As crsmod.boxes_intersect, negated.
+            out = ((bounds[:, 2] < xmin) | (bounds[:, 0] > xmax)
+                   | (bounds[:, 3] < ymin) | (bounds[:, 1] > ymax))
+            outside[fast] = out & ok
+        existing = self._existing_by_key(items) if write else {}
+        fast_pos = fast_pos.tolist()
+        for k, it in enumerate(items):
+            if not finite[k]:
                 self._refuse(it.feat, it.name, f"coordinates cannot be transformed from "
                              f"{crsmod.crs_label(self.plan.crs)} to {crsmod.crs_label(self.inv.crs)}"
                              " (wrong CRS?)")
                 continue
-            if self.polygonal and not g.is_valid:
+            if fast_pos[k] >= 0:
+                error = errors_fast[fast_pos[k]]
+                if error is not None:
+                    self._refuse(it.feat, it.name, error)
+                    continue
+                stored = stored_fast[fast_pos[k]]
+                if outside[k]:
+                    self.outside += 1
+            else:
+                g = geoms[k]
                 # Reprojection can fold a barely valid polygon.
                 if not self.repair:
                     self._refuse(it.feat, it.name, "invalid after reprojection: "
@@ -682,29 +806,39 @@ class _Importer:
                     continue
                 reason = f"invalid after reprojection: {shapely.is_valid_reason(g)}"
                 g = _make_valid_polygonal(g)
+                self._flush()  # keep the report and the writes in feature order
                 if not it.repaired:
                     self.report.repaired += 1
                 self.report.add(FeatureEntry(it.feat.index, it.name, "repaired", reason))
-            try:
-                stored = check_for_layer(g, self.ldef.geometry_type)
-            except GeometryError as exc:
-                self._refuse(it.feat, it.name, str(exc))
-                continue
-            if self.extent is not None and not crsmod.boxes_intersect(stored.bounds, self.extent):
-                self.outside += 1
+                try:
+                    stored = check_for_layer(g, self.ldef.geometry_type)
+                except GeometryError as exc:
+                    self._refuse(it.feat, it.name, str(exc))
+                    continue
+                if self.extent is not None and not crsmod.boxes_intersect(stored.bounds,
+                                                                          self.extent):
+                    self.outside += 1
             if not write:
                 continue
-            try:
-                self._write(it, stored)
-            except (schema.SchemaError, GeometryError, EcoinvError) as exc:
-                self._refuse(it.feat, it.name, str(exc))
+            self._write(it, stored, existing)
+        self._flush()
 
-    def _write(self, it: _Item, geom: BaseGeometry) -> None:
+    def _existing_by_key(self, items: list[_Item]) -> dict:
+        """{key: the first feature (lowest id) with that source_key} for a batch."""
+        if not self.plan.key:
+            return {}
+        keys = sorted({it.values.get("source_key") for it in items} - {None})
+        found: dict = {}
+        for i in range(0, len(keys), 500):
+            for f in self.inv.features(self.layer, filters={"source_key": keys[i:i + 500]}):
+                found.setdefault(f.props["source_key"], f)
+        return found
+
+    def _write(self, it: _Item, geom: BaseGeometry, existing_by_key: dict) -> None:
         key = it.values.get("source_key") if self.plan.key else None
-        existing = self.inv.find_by_key(self.layer, key) if key is not None else None
+        existing = existing_by_key.get(key) if key is not None else None
         if existing is None:
-            self.inv.insert(self.layer, it.values, geom)
-            self.report.added += 1
+            self._pending.append((it, geom))
             return
         changed = {k: v for k, v in it.values.items() if existing.props.get(k) != v}
         same_geom = existing.geometry is not None and (
@@ -715,12 +849,44 @@ class _Importer:
         if not set(changed) - {"source"} and same_geom:
             self.report.unchanged += 1
             return
-        self.inv.update(self.layer, existing.id, props=changed or None,
-                        geometry=None if same_geom else geom)
+        self._flush()  # the features before this one are written first, in order
+        try:
+            self.inv.update(self.layer, existing.id, props=changed or None,
+                            geometry=None if same_geom else geom)
+        except (schema.SchemaError, GeometryError, EcoinvError) as exc:
+            self._refuse(it.feat, it.name, str(exc))
+            return
         self.report.updated += 1
         what = sorted(set(changed) - {"source"}) + ([] if same_geom else ["geometry"])
         self.report.add(FeatureEntry(it.feat.index, it.name, "updated",
                                      f"changed: {', '.join(what)} (id {existing.id})"))
+
+    def _flush(self) -> None:
+        """Insert the new features waiting to be written, all at once.
+
+        Before anything else is written or reported (an update, a refusal,
+        a repair found after reprojection) and at the end of each batch,
+        so that the file and the report stay in feature order.  If the store
+        refuses the lot (an asset zone naming no asset, say), nothing of it
+        was written: the features are then inserted one by one so that each
+        refusal is reported against its feature.
+        """
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        try:
+            self.inv.insert_many(self.layer, [it.values for it, _ in pending],
+                                 [g for _, g in pending], validated=True)
+        except (schema.SchemaError, GeometryError, EcoinvError):
+            for it, g in pending:
+                try:
+                    self.inv.insert(self.layer, it.values, g)
+                except (schema.SchemaError, GeometryError, EcoinvError) as exc:
+                    self._refuse(it.feat, it.name, str(exc))
+                else:
+                    self.report.added += 1
+            return
+        self.report.added += len(pending)
 
     def check_key(self, item: _Item) -> bool:
         key = item.values.get("source_key")
@@ -817,23 +983,29 @@ def import_file(inv, path, layer: str, *, source_layer: str | None = None, crs=N
             target_crs=crsmod.crs_label(inv.crs), mapping=dict(plan.mapping),
             defaults=dict(plan.defaults), key=key, total=plan.feature_count, dry_run=dry_run,
             batch=batch_tag, notes=list(plan.notes))
+        # A large import defers the spatial index to the end (inside the same
+        # transaction, so a refusal or cancel still leaves the file as it was).
+        bulk = plan.feature_count >= BULK_MIN_FEATURES
         worker = _Importer(inv, src, plan, report, on_unknown=on_unknown, repair=repair)
         if progress:
             progress(0, report.total)
         try:
-            with inv.transaction(batch=batch_tag):
+            with (inv.bulk_load(layer, batch=batch_tag) if bulk
+                  else inv.transaction(batch=batch_tag)):
                 for batch in _batches(src.features(), max(1, int(batch_size))):
                     if cancel is not None and cancel():
                         report.status = "cancelled"
                         raise ImportCancelled(
                             f"{src.path.name}: import cancelled after {report.processed} "
                             f"of {report.total} features; nothing was imported", report)
+                    survey = worker.survey(batch)
                     items = []
-                    for feat in batch:
+                    for pos, feat in enumerate(batch):
                         repaired_before = report.repaired
                         name = _feature_name(feat, worker.name_field)
                         values = worker.attributes(feat, name)
-                        geom = worker.geometry(feat, name) if values is not None else None
+                        geom = (worker.geometry(feat, name, survey, pos)
+                                if values is not None else None)
                         if values is not None and geom is not None:
                             item = _Item(feat, name, values, geom,
                                          repaired=report.repaired > repaired_before)

@@ -259,6 +259,28 @@ def _norm(text: str) -> str:
     return "".join(str(text).split()).lower()
 
 
+# kind -> (the code table it was built from, its size, {normalised spelling: code}).
+_LOOKUPS: dict[str, tuple[dict, int, dict[str, str]]] = {}
+
+
+def _lookup(kind: str) -> dict[str, str]:
+    """{normalised code, label or synonym: code} of one code table, built once.
+
+    The first code naming a spelling wins, as a scan of the table in order
+    would find it.  Rebuilt if the table object or its size changes.
+    """
+    table = CODE_TABLES[kind]
+    cached = _LOOKUPS.get(kind)
+    if cached is not None and cached[0] is table and cached[1] == len(table):
+        return cached[2]
+    lookup: dict[str, str] = {}
+    for c in table.values():
+        for spelling in (c.code, c.zh, c.en, *c.synonyms):
+            lookup.setdefault(_norm(spelling), c.code)
+    _LOOKUPS[kind] = (table, len(table), lookup)
+    return lookup
+
+
 def resolve_code(kind: str, value, *, field_name: str | None = None) -> str | None:
     """Map a code, a Chinese or English label or a synonym to its code.
 
@@ -270,13 +292,15 @@ def resolve_code(kind: str, value, *, field_name: str | None = None) -> str | No
     text = str(value).strip()
     if not text:
         return None
-    table = CODE_TABLES[kind]
-    key = _norm(text)
-    for c in table.values():
-        if key in {_norm(c.code), _norm(c.zh), _norm(c.en), *(_norm(s) for s in c.synonyms)}:
-            return c.code
+    lookup = _lookup(kind)
+    code = lookup.get(text)  # already a code (or a normalised spelling)
+    if code is None:
+        code = lookup.get(_norm(text))
+    if code is not None:
+        return code
     raise SchemaError(
-        f"{field_name or kind}: {text!r} is not a known {kind}; allowed: {', '.join(table)}"
+        f"{field_name or kind}: {text!r} is not a known {kind}; "
+        f"allowed: {', '.join(CODE_TABLES[kind])}"
     )
 
 
@@ -292,26 +316,42 @@ def label(kind: str, code: str | None, lang: str = "en") -> str:
     return c.label(lang) if c else str(code)
 
 
-def validate_row(layer: str, values: dict, *, partial: bool = False) -> dict:
+# layer name -> (the Layer, {field name: Field}, required fields in order)
+_FIELD_MAPS: dict[str, tuple[Layer, dict[str, Field], list[Field]]] = {}
+
+
+def _fields_of(ldef: Layer) -> tuple[dict[str, Field], list[Field]]:
+    cached = _FIELD_MAPS.get(ldef.name)
+    if cached is None or cached[0] is not ldef:
+        cached = (ldef, {f.name: f for f in ldef.fields}, [f for f in ldef.fields if f.required])
+        _FIELD_MAPS[ldef.name] = cached
+    return cached[1], cached[2]
+
+
+def validate_row(layer: str, values: dict, *, partial: bool = False,
+                 coerced: bool = False) -> dict:
     """Check and normalise a row's attribute values for ``layer``.
 
     Codes are resolved from labels, numbers are converted, unknown field
     names and computed fields are refused, required fields must be present
     unless ``partial`` (an update of some fields only).  Returns a new dict.
+    ``coerced=True``: every value already is what :func:`coerce` made of it
+    for its field (the importer converts value by value); the row is then
+    checked without converting the values a second time.
     """
     ldef = LAYERS[layer]
     out: dict = {}
-    known = {f.name: f for f in ldef.fields}
+    known, required = _fields_of(ldef)
     for name, value in values.items():
         f = known.get(name)
         if f is None:
             raise SchemaError(f"layer {layer!r} has no field {name!r}; fields: {', '.join(known)}")
         if f.computed:
             raise SchemaError(f"{layer}.{name} is computed by the inventory and cannot be set")
-        out[name] = coerce(f, value, layer=layer)
+        out[name] = value if coerced else coerce(f, value, layer=layer)
     if not partial:
-        for f in ldef.fields:
-            if f.required and out.get(f.name) in (None, ""):
+        for f in required:
+            if out.get(f.name) in (None, ""):
                 raise SchemaError(f"{layer}.{f.name} is required")
     if layer == "assets" and out.get("level") and out.get("category"):
         cat = CATEGORIES[out["category"]]

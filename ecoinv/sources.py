@@ -13,7 +13,11 @@ Geometries are read through fiona (GDAL).  Shapefile attributes are read
 from the .dbf by our own reader instead: GDAL merges fields whose 10-byte
 names collide once a Chinese character is cut (保护区名称/保护区级别 in
 UTF-8), and decoding ourselves is what lets ``ecoinv.encoding`` choose the
-encoding, report it, and strip half characters.
+encoding, report it, and strip half characters.  Polygon shapefiles (land
+survey deliveries run to millions of parcels) are read a chunk of records
+at a time: the simple records (one closed ring) are built straight from the
+.shp's coordinate arrays, the others are left to GDAL (see
+:meth:`ShapefileSource._direct_features`).
 
 Files are checked before GDAL sees them: GDAL opens a truncated .shp or a
 shapefile without .dbf without complaint and would import it silently
@@ -27,6 +31,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import logging
+import os
 import shutil
 import stat
 import struct
@@ -517,34 +522,59 @@ class ShapefileSource(Source):
             self.notes.append(self.crs_note)
 
     def _value(self, raw: bytes, f: encmod.DbfField):
+        value, clean = self._decode(raw, f)
+        if not clean:
+            self._bad_values += 1
+        return value
+
+    def _decode(self, raw: bytes, f: encmod.DbfField) -> tuple[Any, bool]:
+        """(value, decoded cleanly) of one DBF cell."""
         t = f.type
         if t == "C" or t not in "NFDLI":
             raw = raw.rstrip(b" \x00")
             if not raw:
-                return None
+                return None, True
             text, clean = encmod.decode_lenient(raw, self.encoding)
-            if not clean:
-                self._bad_values += 1
-            return text.strip()
+            return text.strip(), clean
         text = raw.decode("ascii", errors="replace").strip()
-        if not text or set(text) <= {"*", "?"}:
-            return None
+        if not text.strip("*?"):  # blank, or only * and ? (no value)
+            return None, True
         if t in "NF":
             try:
                 if f.decimals == 0 and "." not in text and "e" not in text.lower():
-                    return int(text)
-                return float(text)
+                    return int(text), True
+                return float(text), True
             except ValueError:
-                return text
+                return text, True
         if t == "D":
             if text.strip("0") == "" or len(text) != 8 or not text.isdigit():
-                return None
-            return f"{text[:4]}-{text[4:6]}-{text[6:]}"
+                return None, True
+            return f"{text[:4]}-{text[4:6]}-{text[6:]}", True
         if t == "L":
-            return True if text in "TtYy" else False if text in "FfNn" else None
+            return (True if text in "TtYy" else False if text in "FfNn" else None), True
         if t == "I" and len(raw) == 4:
-            return struct.unpack("<i", raw)[0]
-        return text
+            return struct.unpack("<i", raw)[0], True
+        return text, True
+
+    def _column(self, chunk: bytes, n: int, f: encmod.DbfField, cache: dict) -> list:
+        """One field's values of ``n`` DBF records read together.
+
+        Survey files repeat most of their values (class names, owners, the
+        year), so decoded values are kept per raw bytes (up to _CELL_CACHE).
+        """
+        reclen = self.dbf_header.record_length
+        out = []
+        for i in range(f.offset, f.offset + n * reclen, reclen):
+            raw = chunk[i:i + f.length]
+            hit = cache.get(raw)
+            if hit is None:
+                hit = self._decode(raw, f)
+                if len(cache) < _CELL_CACHE:
+                    cache[raw] = hit
+            if not hit[1]:
+                self._bad_values += 1
+            out.append(hit[0])
+        return out
 
     def features(self) -> Iterator[SourceFeature]:
         header = self.dbf_header
@@ -558,25 +588,172 @@ class ShapefileSource(Source):
         except Exception as exc:  # fiona raises several DriverError kinds
             raise self._err(f"GDAL cannot read it: {_gdal_message(exc)}") from None
         with collection, open(self.dbf, "rb") as dbf, _gdal_warnings(self.notes):
-            dbf.seek(header.header_length)
-            next_fid = 0
-            for feat in collection:
-                fid = int(feat.id)
-                if fid != next_fid:
-                    dbf.seek(header.header_length + fid * reclen)
-                rec = dbf.read(reclen)
-                next_fid = fid + 1
-                if len(rec) < reclen:
-                    raise self._err(f"feature {fid}: the .dbf ends early (truncated)")
-                props = {name: self._value(rec[f.offset:f.offset + f.length], f)
-                         for name, f in self._dbf_fields}
-                geom, repairs, problem = geometry_from_fiona(feat.geometry)
-                yield SourceFeature(fid, props, geom, repairs, problem)
+            if self.shape_type in _DIRECT_SHAPE_TYPES:  # the survey files, read directly
+                yield from self._direct_features(collection, dbf)
+            else:
+                dbf.seek(header.header_length)
+                next_fid = 0
+                for feat in collection:
+                    fid = int(feat.id)
+                    if fid != next_fid:
+                        dbf.seek(header.header_length + fid * reclen)
+                    rec = dbf.read(reclen)
+                    next_fid = fid + 1
+                    if len(rec) < reclen:
+                        raise self._err(f"feature {fid}: the .dbf ends early (truncated)")
+                    props = {name: self._value(rec[f.offset:f.offset + f.length], f)
+                             for name, f in self._dbf_fields}
+                    geom, repairs, problem = geometry_from_fiona(feat.geometry)
+                    yield SourceFeature(fid, props, geom, repairs, problem)
         if self._bad_values:
             self.notes.append(f"{self._bad_values} text values had bytes invalid in "
                               f"{encmod.encoding_label(self.encoding)} (shown as �); "
                               "check --encoding")
             self._bad_values = 0
+
+    def _direct_features(self, collection, dbf) -> Iterator[SourceFeature]:
+        """Polygon features read straight from the .shp/.shx/.dbf, a chunk of
+        records at a time.
+
+        What GDAL reads for a simple record — one closed ring of 4 or more
+        points, or a null shape — is built here from the coordinate arrays
+        (the same numbers GDAL would return, without a Python object per
+        vertex).  Every other record (several rings, which GDAL sorts into
+        polygons and holes; short or open rings; anything odd in the
+        record) is read by GDAL itself, as before.  Records marked deleted
+        in the .dbf are skipped, as GDAL skips them.
+        """
+        header = self.dbf_header
+        reclen = header.record_length
+        names = [name for name, _ in self._dbf_fields]
+        caches: list[dict] = [{} for _ in self._dbf_fields]
+        n_total = self._count
+        with open(self.shp, "rb") as shp, open(self.shx, "rb") as shx:
+            shp_size = os.fstat(shp.fileno()).st_size
+            start = 0
+            while start < n_total:
+                shx.seek(100 + 8 * start)
+                index = np.frombuffer(shx.read(8 * min(_CHUNK, n_total - start)), ">i4")
+                index = index.reshape(-1, 2).astype(np.int64) * 2  # words -> bytes
+                offsets, lengths = _cut_chunk(index[:, 0], index[:, 1])
+                n = len(offsets)
+                dbf.seek(header.header_length + start * reclen)
+                chunk = dbf.read(n * reclen)
+                if len(chunk) < n * reclen:
+                    raise self._err(f"feature {start + len(chunk) // reclen}: the .dbf ends "
+                                    "early (truncated)")
+                deleted = [flag == 0x2A for flag in chunk[0:n * reclen:reclen]]  # b"*"
+                geoms = _read_polygons(shp, shp_size, offsets, lengths)
+                columns = [self._column(chunk, n, f, cache)
+                           for (_, f), cache in zip(self._dbf_fields, caches)]
+                rows = zip(*columns) if columns else iter([()] * n)
+                for i, row in enumerate(rows):
+                    if deleted[i]:
+                        continue
+                    fid = start + i
+                    geom = geoms[i]
+                    if geom is _GDAL:
+                        shape = collection[fid].geometry
+                        geom, repairs, problem = geometry_from_fiona(shape)
+                        yield SourceFeature(fid, dict(zip(names, row)), geom, repairs, problem)
+                    else:
+                        yield SourceFeature(fid, dict(zip(names, row)), geom)
+                start += n
+
+
+_DIRECT_SHAPE_TYPES = (5,)     # Polygon files: read by _read_polygons, not record by record
+_CHUNK = 1000                  # records read together from a shapefile
+_CHUNK_BYTES = 32 * 1024 ** 2  # ... or fewer, to keep a chunk of .shp under this
+_CELL_CACHE = 4096             # decoded DBF values kept per field
+_GDAL = object()               # marks a record that GDAL reads
+
+
+def _cut_chunk(offsets: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The leading records of a chunk whose .shp bytes stay under _CHUNK_BYTES (at least one)."""
+    sizes = np.cumsum(np.maximum(lengths, 0) + 8)
+    n = max(1, int(np.searchsorted(sizes, _CHUNK_BYTES, side="right")))
+    return offsets[:n], lengths[:n]
+
+
+def _int32_at(buf: np.ndarray, pos: np.ndarray, dtype: str) -> np.ndarray:
+    """The 4-byte integers at byte positions ``pos`` of ``buf`` (clipped to it)."""
+    if len(buf) < 4:
+        return np.zeros(len(pos), dtype=np.int64)
+    p = np.clip(pos, 0, len(buf) - 4)
+    return buf[p[:, None] + np.arange(4)].copy().view(dtype).ravel().astype(np.int64)
+
+
+def _gather_doubles(buf: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The little-endian doubles of runs (byte start, number of doubles) of ``buf``, concatenated.
+
+    The runs are read through views of the buffer at each byte alignment,
+    so that the gather indexes doubles rather than bytes.
+    """
+    total = int(counts.sum())
+    out = np.empty(total, dtype="<f8")
+    if not total:
+        return out
+    ends = np.cumsum(counts)
+    begins = ends - counts
+    align = starts % 8
+    raw = buf.data
+    for a in np.unique(align).tolist():
+        view = np.frombuffer(raw, dtype="<f8", count=(len(buf) - a) // 8, offset=a)
+        sel = np.flatnonzero(align == a)
+        c = counts[sel]
+        first = (starts[sel] - a) // 8
+        # index of every double of these runs in the view, and its place in out
+        src = np.repeat(first - np.cumsum(c) + c, c) + np.arange(int(c.sum()))
+        dst = np.repeat(begins[sel] - np.cumsum(c) + c, c) + np.arange(int(c.sum()))
+        out[dst] = view[src]
+    return out
+
+
+def _read_polygons(shp, shp_size: int, offsets: np.ndarray, lengths: np.ndarray) -> list:
+    """Per record: a Polygon (one closed ring of 4+ points), None (a null
+    shape) or _GDAL (anything else: GDAL reads it)."""
+    n = len(offsets)
+    out: list = [_GDAL] * n
+    inside = (offsets >= 100) & (lengths >= 4) & (offsets + 8 + lengths <= shp_size)
+    if not inside.any():
+        return out
+    lo = int(offsets[inside].min())
+    hi = int((offsets + 8 + lengths)[inside].max())
+    if hi - lo > 2 * _CHUNK_BYTES:  # records far apart in the file: leave them to GDAL
+        return out
+    shp.seek(lo)
+    buf = np.frombuffer(shp.read(hi - lo), dtype=np.uint8)
+    rel = offsets - lo
+    content = _int32_at(buf, rel + 4, ">i4") * 2
+    rtype = _int32_at(buf, rel + 8, "<i4")
+    nparts = _int32_at(buf, rel + 44, "<i4")
+    npoints = _int32_at(buf, rel + 48, "<i4")
+    part0 = _int32_at(buf, rel + 52, "<i4")
+    same_length = inside & (content == lengths)
+    null = same_length & (rtype == 0) & (lengths == 4)
+    simple = (same_length & (rtype == 5) & (nparts == 1) & (part0 == 0) & (npoints >= 4)
+              & (lengths == 48 + 16 * npoints))
+    for i in np.flatnonzero(null).tolist():
+        out[i] = None
+    if not simple.any():
+        return out
+    idx = np.flatnonzero(simple)
+    counts = npoints[idx]
+    coords = _gather_doubles(buf, rel[idx] + 56, counts * 2).reshape(-1, 2)
+    ring_end = np.cumsum(counts)
+    ring_start = ring_end - counts
+    closed = (coords[ring_start] == coords[ring_end - 1]).all(axis=1)
+    if not closed.all():  # open rings are GDAL's (and the report's) to fix
+        keep = np.repeat(closed, counts)
+        coords, counts, idx = coords[keep], counts[closed], idx[closed]
+        if not len(idx):
+            return out
+    ring_offsets = np.concatenate([[0], np.cumsum(counts)])
+    polys = shapely.from_ragged_array(shapely.GeometryType.POLYGON, np.ascontiguousarray(coords),
+                                      (ring_offsets, np.arange(len(idx) + 1)))
+    for i, g in zip(idx.tolist(), polys):
+        out[i] = g
+    return out
 
 
 # --- fiona-backed formats -------------------------------------------------------------------

@@ -28,12 +28,15 @@ from shapely.geometry.base import BaseGeometry
 
 from . import __version__, schema
 from .errors import EcoinvError
-from .geometry import GeometryError, as_crs, check_for_layer, geodesic_area_ha
+from .geometry import (GeometryError, as_crs, check_all_for_layer, check_for_layer,
+                       geodesic_area_ha, geodesic_areas_ha)
 
 GEOM = "geom"
 META_TABLE = "inventory_meta"
 MIGRATIONS_TABLE = "schema_migrations"
 HISTORY_TABLE = "history"
+_HISTORY_INSERT = (f"INSERT INTO {HISTORY_TABLE} (time, user, table_name, feature_id, action, "
+                   "old_values, new_values, old_geom, new_geom, batch) VALUES (?,?,?,?,?,?,?,?,?,?)")
 
 
 class StoreError(EcoinvError):
@@ -113,6 +116,10 @@ def connect_spatialite(path: str | os.PathLike, *, busy_timeout: float = 5.0):
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+# What json.dumps(value, ensure_ascii=False) writes, without making an encoder per call.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _q(name: str) -> str:
@@ -220,6 +227,9 @@ class Inventory:
         self.user = user or _current_user()
         self._depth = 0
         self._batch: str | None = None
+        # layer -> [lowest, highest] id inserted while its index upkeep is deferred
+        # (see bulk_load); None until the first insert.
+        self._bulk: dict[str, list[int] | None] = {}
         meta = self.metadata()
         self.srid = int(meta["srid"])
         self.crs = as_crs(meta["crs"])
@@ -541,7 +551,164 @@ class Inventory:
                 raise StoreError(f"{layer}: cannot insert feature: {exc}") from None
             new_id = int(cur.lastrowid if fid is None else fid)
             self._log(layer, new_id, action, None, values, None, wkb)
+            self._bulk_track(layer, new_id, new_id)
         return new_id
+
+    def insert_many(self, layer: str, rows: Sequence[dict], geometries: Sequence, *,
+                    action: str = "insert", validated: bool = False) -> list[int]:
+        """Add many features at once; returns their new ids, in order.
+
+        The result is what calling :meth:`insert` for each row in turn would
+        give (the same ids, stored values, areas and history rows; the
+        history rows share one timestamp), written with one statement for
+        the features and one for their history, in one savepoint: all rows
+        or none.  ``geometries`` must be in the storage CRS.
+
+        ``validated=True`` is for callers that already checked every row
+        with :func:`schema.validate_row` and every geometry with
+        :func:`geometry.check_for_layer` for this layer (the importer):
+        they are not checked a second time; only the geometry types and
+        dimensions are (cheaply) confirmed.
+        """
+        ldef = _layer(layer)
+        rows = list(rows)
+        geoms = list(geometries)
+        if len(rows) != len(geoms):
+            raise StoreError(f"{layer}: {len(rows)} rows but {len(geoms)} geometries")
+        if not rows:
+            return []
+        if validated:
+            values_list = [dict(r) for r in rows]
+            stored, errors = check_all_for_layer(geoms, ldef.geometry_type,
+                                                 valid=np.ones(len(geoms), dtype=bool))
+        else:
+            values_list = [schema.validate_row(layer, r) for r in rows]
+            stored, errors = check_all_for_layer(geoms, ldef.geometry_type)
+        bad = next((i for i, e in enumerate(errors) if e is not None), None)
+        if bad is not None:
+            raise GeometryError(f"{ldef.name}: {errors[bad]} (row {bad})")
+        if ldef.name == "asset_zones":
+            for values in values_list:
+                self._check_zone(values)
+        if any(f.name == "area_ha" for f in ldef.fields):
+            for values, area in zip(values_list, geodesic_areas_ha(stored, self.crs).tolist()):
+                values["area_ha"] = area
+        wkbs = shapely.to_wkb(stored, include_srid=False).tolist()
+        cols: list[str] = []
+        for values in values_list:
+            for c in values:
+                if c not in cols:
+                    cols.append(c)
+        names = ["id"] + [_q(c) for c in cols] + [GEOM]
+        marks = ", ".join(["?"] * (len(names) - 1) + ["GeomFromWKB(?, ?)"])
+        sql = f"INSERT INTO {_q(layer)} ({', '.join(names)}) VALUES ({marks})"
+        srid = self.srid
+        with self.transaction():
+            first = self._next_id(layer)
+            ids = list(range(first, first + len(rows)))
+            try:
+                self.conn.executemany(sql, [
+                    [fid] + [values.get(c) for c in cols] + [wkb, srid]
+                    for fid, values, wkb in zip(ids, values_list, wkbs)])
+            except _sqlite.IntegrityError as exc:
+                raise StoreError(f"{layer}: cannot insert features: {exc}") from None
+            now, user, batch = _now(), self.user, self._batch
+            self.conn.executemany(_HISTORY_INSERT, [
+                (now, user, layer, fid, action, None, _to_json(values), None, wkb, batch)
+                for fid, values, wkb in zip(ids, values_list, wkbs)])
+            self._bulk_track(layer, ids[0], ids[-1])
+        return ids
+
+    def _next_id(self, layer: str) -> int:
+        """The id AUTOINCREMENT would give the next row of ``layer``."""
+        row = self.conn.execute(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
+            f"coalesce((SELECT max(id) FROM {_q(layer)}), 0))", [layer]).fetchone()
+        return int(row[0]) + 1
+
+    # -- bulk loading --------------------------------------------------------------
+    @contextlib.contextmanager
+    def bulk_load(self, layer: str, *, batch: str | None = None) -> Iterator["Inventory"]:
+        """A transaction (a savepoint when nested) for inserting many features
+        into ``layer`` without per-row index upkeep.
+
+        Inside, rows inserted into ``layer`` are not added to its R*Tree
+        spatial index (nor is SpatiaLite's last-insert time touched) one by
+        one: SpatiaLite's ``gii_`` and ``tmi_`` triggers are dropped, and on
+        the way out the new rows are indexed with ``RTreeAlign`` — what the
+        trigger runs per row — and the triggers are re-created from their
+        own SQL, so the index is complete and the schema text unchanged.
+        This is what ogr2ogr does for large loads, made safe by doing it all
+        inside the transaction: if anything fails, the rollback restores the
+        triggers and the index as they were.  Updates and deletes keep their
+        triggers and stay indexed as usual.  ``batch`` tags the history rows
+        as :meth:`transaction` does.
+
+        Opened outside a transaction, it also keeps SQLite's temporary files
+        (the savepoint journals of :meth:`insert_many`) in memory for its
+        duration; that setting can only change between transactions.
+        """
+        _layer(layer)
+        temp_store = None
+        if self._depth == 0:
+            temp_store = self.conn.execute("PRAGMA temp_store").fetchone()[0]
+            if temp_store != 2:
+                self.conn.execute("PRAGMA temp_store = MEMORY")
+        try:
+            with self.transaction(batch=batch):
+                if layer in self._bulk:  # already deferred by an outer bulk_load
+                    yield self
+                else:
+                    yield from self._deferred_index(layer)
+        finally:
+            if temp_store is not None and temp_store != 2:
+                with contextlib.suppress(Exception):
+                    self.conn.execute(f"PRAGMA temp_store = {int(temp_store)}")
+
+    def _deferred_index(self, layer: str) -> Iterator["Inventory"]:
+        """The inside of :meth:`bulk_load` (already in its transaction)."""
+        triggers = {}
+        for prefix in ("gii", "tmi"):
+            name = f"{prefix}_{layer}_{GEOM}"
+            row = self.conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                [name]).fetchone()
+            if row is not None:
+                triggers[name] = row[0]
+                self.conn.execute(f"DROP TRIGGER {_q(name)}")
+        self._bulk[layer] = None
+        try:
+            yield self
+            span = self._bulk.get(layer)
+        finally:
+            self._bulk.pop(layer, None)
+        if span is not None:
+            lo, hi = span
+            idx = f"idx_{layer}_{GEOM}"
+            if f"gii_{layer}_{GEOM}" in triggers:
+                # Rows of the span that an update trigger indexed meanwhile
+                # are taken out first: each row is indexed once.
+                self.conn.execute(f"DELETE FROM {_q(idx)} WHERE pkid BETWEEN ? AND ?", [lo, hi])
+                self.conn.execute(
+                    f"SELECT count(RTreeAlign(?, id, {GEOM})) FROM {_q(layer)} "
+                    "WHERE id BETWEEN ? AND ?", [idx, lo, hi]).fetchall()
+            if f"tmi_{layer}_{GEOM}" in triggers:
+                self.conn.execute(
+                    "UPDATE geometry_columns_time SET last_insert = "
+                    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+                    "WHERE Lower(f_table_name) = Lower(?) AND Lower(f_geometry_column) = Lower(?)",
+                    [layer, GEOM])
+        for sql in triggers.values():
+            self.conn.execute(sql)
+
+    def _bulk_track(self, layer: str, lo: int, hi: int) -> None:
+        if layer not in self._bulk:
+            return
+        span = self._bulk[layer]
+        if span is None:
+            self._bulk[layer] = [lo, hi]
+        else:
+            span[0], span[1] = min(span[0], lo), max(span[1], hi)
 
     def update(self, layer: str, fid: int, props: dict | None = None, geometry=None,
                *, action: str = "update") -> Feature:
@@ -603,8 +770,7 @@ class Inventory:
 
     def _log(self, layer, fid, action, old, new, old_wkb, new_wkb) -> None:
         self.conn.execute(
-            f"INSERT INTO {HISTORY_TABLE} (time, user, table_name, feature_id, action, old_values, "
-            "new_values, old_geom, new_geom, batch) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            _HISTORY_INSERT,
             [_now(), self.user, layer, fid, action,
              None if old is None else json.dumps(old, ensure_ascii=False),
              None if new is None else json.dumps(new, ensure_ascii=False),

@@ -376,3 +376,111 @@ def test_report_text_and_dict(inv, tmp_path):
     assert d["encoding"]["encoding"] == "UTF-8" and d["key"] == "ID"
     text = report.to_text()
     assert "Imported: parks.shp → assets" in text and "added 2" in text
+
+
+# --- large imports: features written together, spatial index built at the end ------
+
+from ecoinv import importer as importer_module  # noqa: E402
+from ecoinv.store import Inventory  # noqa: E402
+
+
+def mixed_parcels(n=40):
+    """Landcover parcels with a few that are repaired, skipped or multipart."""
+    recs = []
+    for i in range(n):
+        x, y = 126.0 + (i % 8) * 0.05, 45.0 + (i // 8) * 0.05
+        g = square(x, y, 0.04)
+        if i % 13 == 5:
+            g = Polygon([(x, y), (x + 0.04, y + 0.04), (x + 0.04, y), (x, y + 0.04), (x, y)])
+        elif i % 11 == 3:
+            g = MultiPolygon([square(x, y, 0.015), square(x + 0.02, y + 0.02, 0.015)])
+        elif i == 17:
+            g = None
+        recs.append({"geometry": g, "properties": {"地类": ["林地", "水域", "乔木林地"][i % 3],
+                                                   "图斑编号": f"T{i:03d}", "年份": 2020 + i % 3}})
+    return recs
+
+
+def _open_copy(template, path) -> Inventory:
+    import shutil
+    shutil.copyfile(template, path)
+    return Inventory.open(path)
+
+
+def _history_rows(inv):
+    return [r[:1] + r[2:-1] for r in inv.conn.execute(
+        "SELECT id, time, user, table_name, feature_id, action, old_values, new_values, "
+        "old_geom, new_geom, batch FROM history ORDER BY id")]
+
+
+def test_bulk_import_writes_what_a_small_import_writes(inventory_template, tmp_path,
+                                                       monkeypatch):
+    shp = write_shapefile(tmp_path / "lc.shp", mixed_parcels(), encoding="gbk", cpg="GBK")
+    results = {}
+    for bulk in (False, True):
+        monkeypatch.setattr(importer_module, "BULK_MIN_FEATURES", 1 if bulk else 10 ** 9)
+        inv = _open_copy(inventory_template, tmp_path / f"inv-{bulk}.sqlite")
+        inv.insert("landcover", {"class": "forest"}, square(125, 44, 0.1))
+        report = import_file(inv, shp, "landcover", batch_size=7)
+        assert report.counts() == {"added": 39, "updated": 0, "unchanged": 0, "repaired": 3,
+                                   "skipped": 1, "refused": 0}
+        assert inv.conn.execute("SELECT CheckSpatialIndex('landcover', 'geom')").fetchone()[0] == 1
+        assert inv.conn.execute("SELECT count(*) FROM idx_landcover_geom").fetchone()[0] == 40
+        hits = [f.props["source_key"] for f in inv.features("landcover",
+                                                            bbox=(126.0, 45.0, 126.09, 45.04))]
+        assert hits == ["T000", "T001"]
+        results[bulk] = (inv.table_rows("landcover"), _history_rows(inv),
+                         [(e.index, e.action, e.reason) for e in report.entries])
+        inv.close()
+    assert results[True] == results[False]
+
+
+@pytest.mark.parametrize("how", ["cancel", "refusal", "dry-run"])
+def test_bulk_import_cancelled_or_refused_leaves_the_file_unchanged(inv, inventory_path,
+                                                                    tmp_path, monkeypatch, how):
+    monkeypatch.setattr(importer_module, "BULK_MIN_FEATURES", 1)
+    inv.insert("landcover", {"class": "forest"}, square(125, 44, 0.1))
+    triggers = inv.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                "ORDER BY name").fetchall()
+    recs = mixed_parcels()
+    if how == "refusal":
+        recs[30]["properties"]["地类"] = "月球表面"
+    shp = write_shapefile(tmp_path / "lc.shp", recs, encoding="gbk")
+    before = file_digest(inventory_path)
+    calls = []
+    if how == "dry-run":
+        report = import_file(inv, shp, "landcover", batch_size=7, dry_run=True)
+        assert report.status == "dry-run" and report.added == 39
+    else:
+        with pytest.raises(ImportCancelled if how == "cancel" else ImportRefused):
+            import_file(inv, shp, "landcover", batch_size=7,
+                        cancel=lambda: calls.append(1) or (how == "cancel" and len(calls) > 4))
+    assert file_digest(inventory_path) == before
+    assert inv.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                            "ORDER BY name").fetchall() == triggers
+    assert inv.count("landcover") == 1
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_reimport_writes_updates_and_new_features_in_file_order(inv, tmp_path, monkeypatch, bulk):
+    monkeypatch.setattr(importer_module, "BULK_MIN_FEATURES", 1 if bulk else 10 ** 9)
+    import_file(inv, write_shapefile(tmp_path / "v1.shp", parks(6), encoding="gbk"), "assets",
+                key="ID")
+    ids = {f.props["source_key"]: f.id for f in inv.features("assets")}
+    v2 = parks(6)
+    v2[1]["properties"]["级别"] = "省级"
+    v2[4]["geometry"] = square(126.2, 45.5, 0.03)
+    v2.insert(2, {**parks(1, x0=127.0)[0]})
+    v2[2]["properties"]["ID"] = "NEW-A"
+    v2.append({**parks(1, x0=127.5)[0]})
+    v2[-1]["properties"]["ID"] = "NEW-B"
+    report = import_file(inv, write_shapefile(tmp_path / "v2.shp", v2, encoding="gbk"), "assets",
+                         key="ID", batch_size=4)
+    assert (report.added, report.updated, report.unchanged) == (2, 2, 4)
+    new = {f.props["source_key"]: f.id for f in inv.features("assets")}
+    assert [(h.action, h.feature_id) for h in inv.history(batch=report.batch)] == [
+        ("update", ids["K1"]), ("insert", new["NEW-A"]), ("update", ids["K4"]),
+        ("insert", new["NEW-B"])]
+    assert new["NEW-A"] < new["NEW-B"]
+    assert [(e.index, e.action) for e in report.entries] == [(1, "updated"), (5, "updated")]
+    assert inv.conn.execute("SELECT CheckSpatialIndex('assets', 'geom')").fetchone()[0] == 1

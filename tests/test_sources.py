@@ -337,3 +337,93 @@ def test_fiona_still_works_when_spatialite_was_loaded_first(tmp_path):
                          cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "2"
+
+
+def test_polygon_shapefiles_read_directly_give_what_gdal_gives(tmp_path, monkeypatch):
+    # Simple records (one closed ring) are built from the .shp's coordinates;
+    # the rest goes through GDAL.  Either way: the same features, in the same
+    # order, with the same repairs and notes, deleted records left out.
+    shell = [(126, 45), (126.1, 45), (126.1, 45.1), (126, 45.1), (126, 45)]
+    hole = [(127, 46), (127, 46.1), (127.1, 46.1), (127.1, 46), (127, 46)]
+    geoms = [
+        square(126, 45, 0.1),
+        None,
+        RawRings([[(126, 45), (126, 45.1), (126, 45)]]),                      # 3 points
+        RawRings([[(126, 45), (126, 45.1), (126.1, 45.1), (126.1, 45)]]),     # not closed
+        RawRings([shell[::-1], hole[::-1]]),                                  # two shells
+        MultiPolygon([square(126, 45, 0.1), square(127, 45, 0.1)]),
+        Polygon(shell[::-1], [[(126.02, 45.02), (126.02, 45.04), (126.04, 45.04),
+                               (126.04, 45.02), (126.02, 45.02)]]),
+        RawRings([shell]),                                                    # counter-clockwise
+        Polygon([(126, 45), (126.1, 45.1), (126.1, 45), (126, 45.1), (126, 45)]),  # bow tie
+        square(128, 45, 0.1),                                                 # deleted below
+        square(129, 45, 0.1),
+    ]
+    recs = [{"geometry": g, "properties": {"名称": f"图斑{i}", "面积": i * 1.5 if i % 2 else None,
+                                           "年份": 2000 + i}} for i, g in enumerate(geoms)]
+    shp = write_shapefile(tmp_path / "mixed.shp", recs, encoding="gbk", cpg="GBK")
+    dbf = shp.with_suffix(".dbf")
+    data = bytearray(dbf.read_bytes())
+    header_length, record_length = int.from_bytes(data[8:10], "little"), \
+        int.from_bytes(data[10:12], "little")
+    data[header_length + 9 * record_length] = ord("*")
+    dbf.write_bytes(bytes(data))
+
+    def read():
+        with open_source(shp) as src:
+            feats = [(f.index, f.props, None if f.geometry is None else f.geometry.wkb,
+                      f.repairs, f.problem) for f in src.features()]
+            return feats, list(src.notes)
+
+    direct = read()
+    monkeypatch.setattr(sources, "_DIRECT_SHAPE_TYPES", ())
+    through_gdal = read()
+    assert direct == through_gdal
+    feats, notes = direct
+    assert [f[0] for f in feats] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 10]
+    assert feats[2][4] == "outer ring with 3 points (no area) dropped"
+    assert any("winding order" in n for n in notes)
+
+
+def test_shapefile_read_in_small_chunks(tmp_path, monkeypatch):
+    # Chunks are cut by records and by bytes; the features do not change.
+    recs = [{"geometry": square(126 + i * 0.01, 45, 0.005) if i % 7 else None,
+             "properties": {"NAME": f"p{i}", "CLASS": ["林地", "水域"][i % 2]}}
+            for i in range(50)]
+    shp = write_shapefile(tmp_path / "many.shp", recs)
+
+    def read():
+        with open_source(shp) as src:
+            return [(f.index, f.props, None if f.geometry is None else f.geometry.wkb)
+                    for f in src.features()]
+
+    whole = read()
+    monkeypatch.setattr(sources, "_CHUNK", 6)
+    monkeypatch.setattr(sources, "_CHUNK_BYTES", 300)
+    assert read() == whole
+    monkeypatch.setattr(sources, "_CHUNK_BYTES", 40)  # one record, too big: GDAL reads it
+    assert read() == whole
+    monkeypatch.setattr(sources, "_DIRECT_SHAPE_TYPES", ())
+    assert read() == whole
+    assert len(whole) == 50 and whole[7][2] is None and whole[8][1] == {"NAME": "p8", "CLASS": "林地"}
+
+
+def test_bad_bytes_are_counted_once_per_value(tmp_path, monkeypatch):
+    # GBK text in a file that says UTF-8: every value with bad bytes is counted,
+    # repeated values too (the direct reader decodes each distinct value once).
+    recs = [{"geometry": square(126 + i * 0.01, 45, 0.005),
+             "properties": {"NAME": ["林地", "水域", "ok"][i % 3], "OWNER": f"村{i}"}}
+            for i in range(30)]
+    shp = write_shapefile(tmp_path / "gbk.shp", recs, encoding="gbk", cpg="UTF-8")
+
+    def read():
+        with open_source(shp) as src:
+            names = [f.props["NAME"] for f in src.features()]
+            return names, [n for n in src.notes if "bytes invalid" in n]
+
+    direct = read()
+    monkeypatch.setattr(sources, "_DIRECT_SHAPE_TYPES", ())
+    assert read() == direct
+    names, notes = direct
+    assert notes == ["50 text values had bytes invalid in UTF-8 (shown as �); check --encoding"]
+    assert names[2] == "ok" and "\ufffd" in names[0]

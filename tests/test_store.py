@@ -367,3 +367,280 @@ def test_ogrinfo_lists_every_layer_with_its_srid(inv, inventory_path):
     idx = dict(check.conn.execute("SELECT f_table_name, spatial_index_enabled FROM geometry_columns"))
     assert set(idx.values()) == {1}
     check.close()
+
+
+# --- many features at once ---------------------------------------------------------
+
+def _many_assets(n=12):
+    """Rows that differ in which optional fields they have, and awkward geometries."""
+    rows, geoms = [], []
+    for i in range(n):
+        props = {"name": f"资产{i}", "category": "自然保护区" if i % 2 else "geopark"}
+        if i % 3 == 0:
+            props["level"] = "provincial" if i % 2 else "national"
+        if i % 4 == 1:
+            props["remarks"] = f"备注 {i} 'q'"
+        x = 126 + i * 0.2
+        if i % 5 == 2:
+            g = Polygon([(x, 45), (x + 0.15, 45), (x + 0.15, 45.15), (x, 45.15)],
+                        [[(x + 0.05, 45.05), (x + 0.1, 45.05), (x + 0.1, 45.1), (x + 0.05, 45.1)]])
+        elif i % 5 == 3:
+            g = MultiPolygon([box(x, 45, x + 0.05, 45.05), box(x + 0.1, 45.1, x + 0.15, 45.2)])
+        else:
+            g = box(x, 45 + i * 0.01, x + 0.1, 45.1 + i * 0.01)
+        rows.append(props)
+        geoms.append(g)
+    return rows, geoms
+
+
+def _history_without_time(inv):
+    return [r[:1] + r[2:] for r in inv.conn.execute(
+        "SELECT id, time, user, table_name, feature_id, action, old_values, new_values, "
+        "old_geom, new_geom, batch FROM history ORDER BY id")]
+
+
+def test_insert_many_writes_what_insert_writes(tmp_path):
+    rows, geoms = _many_assets()
+    one = Inventory.create(tmp_path / "one.sqlite")
+    many = Inventory.create(tmp_path / "many.sqlite")
+    one.insert("assets", {"name": "first", "category": "geopark"}, box(125, 45, 125.1, 45.1))
+    many.insert("assets", {"name": "first", "category": "geopark"}, box(125, 45, 125.1, 45.1))
+    with one.transaction(batch="b1"):
+        ids_one = [one.insert("assets", r, g) for r, g in zip(rows, geoms)]
+    with many.transaction(batch="b1"):
+        ids_many = many.insert_many("assets", rows, geoms)
+    assert ids_many == ids_one == list(range(2, 2 + len(rows)))
+    assert many.table_rows("assets") == one.table_rows("assets")
+    assert _history_without_time(many) == _history_without_time(one)
+    h = many.history(batch="b1")
+    assert len(h) == len(rows) and {e.action for e in h} == {"insert"}
+    assert len({e.time for e in h}) == 1  # one timestamp for the lot
+    for fid, g in zip(ids_many, geoms):
+        assert close_rel(many.get("assets", fid).props["area_ha"], geod_area_ha(g))
+    # Ids go on from there, and are never reused.
+    assert many.insert("assets", {"name": "next", "category": "geopark"}, box(1, 1, 2, 2)) == 14
+    many.delete("assets", 14)
+    assert many.insert_many("assets", [{"name": "after", "category": "geopark"}],
+                            [box(1, 1, 2, 2)]) == [15]
+    # An empty call writes nothing.
+    assert many.insert_many("assets", [], []) == []
+    one.close()
+    many.close()
+
+
+def test_insert_many_in_a_projected_storage_crs(tmp_path):
+    one = Inventory.create(tmp_path / "one.sqlite", crs="EPSG:4551")
+    many = Inventory.create(tmp_path / "many.sqlite", crs="EPSG:4551")
+    geoms = [box(500000 + i * 20000, 5000000, 510000 + i * 20000, 5012000) for i in range(3)]
+    rows = [{"class": c} for c in ("forest", "湿地", "grassland")]
+    for r, g in zip(rows, geoms):
+        one.insert("landcover", r, g)
+    many.insert_many("landcover", rows, geoms)
+    assert many.table_rows("landcover") == one.table_rows("landcover")
+    one.close()
+    many.close()
+
+
+def test_insert_many_validates_unless_told_the_rows_are_checked(inv, inventory_path):
+    rows, geoms = _many_assets(4)
+    before = file_digest(inventory_path)
+    with pytest.raises(schema.SchemaError, match="not a known category"):
+        inv.insert_many("assets", rows + [{"name": "bad", "category": "zoo"}],
+                        geoms + [box(0, 0, 1, 1)])
+    bowtie = Polygon([(126, 45), (126.1, 45.1), (126.1, 45), (126, 45.1), (126, 45)])
+    with pytest.raises(GeometryError, match="invalid geometry: Self-intersection"):
+        inv.insert_many("assets", rows + [{"name": "bow", "category": "geopark"}], geoms + [bowtie])
+    with pytest.raises(GeometryError, match="a Point cannot go into a polygon layer"):
+        inv.insert_many("assets", rows[:1], [Point(1, 1)], validated=True)
+    with pytest.raises(StoreError, match="1 rows but 2 geometries"):
+        inv.insert_many("assets", rows[:1], geoms[:2])
+    with pytest.raises(StoreError, match="no asset with id 99"):
+        inv.insert_many("asset_zones", [{"asset_id": 99, "zone": "core"}], [box(0, 0, 1, 1)])
+    assert file_digest(inventory_path) == before
+    assert inv.count("assets") == 0 and inv.history() == []
+
+
+def test_insert_many_rolls_back_with_its_transaction(inv, inventory_path):
+    rows, geoms = _many_assets(6)
+    inv.insert("assets", {"name": "keep", "category": "geopark"}, box(126, 45, 126.1, 45.1))
+    before = file_digest(inventory_path)
+    with pytest.raises(RuntimeError):
+        with inv.transaction():
+            inv.insert_many("assets", rows, geoms)
+            raise RuntimeError("cancelled")
+    assert file_digest(inventory_path) == before
+    assert inv.count("assets") == 1 and len(inv.history()) == 1
+    # A savepoint around it rolls back only what it wrote.
+    with inv.transaction():
+        inv.insert_many("assets", rows[:2], geoms[:2])
+        with pytest.raises(RuntimeError):
+            with inv.transaction():
+                inv.insert_many("assets", rows[2:], geoms[2:])
+                raise RuntimeError
+    assert inv.count("assets") == 3
+    assert inv.insert("assets", {"name": "n", "category": "geopark"}, box(1, 1, 2, 2)) == 4
+
+
+def _index_is_complete(inv, layer):
+    assert inv.conn.execute(f"SELECT CheckSpatialIndex('{layer}', 'geom')").fetchone()[0] == 1
+    rows = inv.conn.execute(f"SELECT count(*) FROM idx_{layer}_geom").fetchone()[0]
+    assert rows == inv.count(layer)
+
+
+def _triggers(inv, layer):
+    return sorted(inv.conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", [layer]))
+
+
+def test_bulk_load_builds_a_complete_spatial_index(inv):
+    triggers = _triggers(inv, "landcover")
+    inv.insert("landcover", {"class": "forest"}, box(125, 44, 125.1, 44.1))
+    rows = [{"class": "forest" if i % 2 else "water", "source_key": f"k{i}"} for i in range(300)]
+    geoms = [box(126 + (i % 20) * 0.05, 45 + (i // 20) * 0.05,
+                 126.04 + (i % 20) * 0.05, 45.04 + (i // 20) * 0.05) for i in range(300)]
+    with inv.transaction():
+        with inv.bulk_load("landcover"):
+            assert _triggers(inv, "landcover") != triggers  # index upkeep is deferred
+            ids = inv.insert_many("landcover", rows[:200], geoms[:200])
+            one = inv.insert("landcover", rows[200], geoms[200])
+            ids += [one] + inv.insert_many("landcover", rows[201:], geoms[201:])
+            # Updates and deletes inside keep their own triggers.
+            inv.update("landcover", ids[5], geometry=box(130, 47, 130.1, 47.1))
+            inv.delete("landcover", ids[6])
+    assert _triggers(inv, "landcover") == triggers  # the same SQL, re-created
+    _index_is_complete(inv, "landcover")
+    assert inv.count("landcover") == 300
+    found = {f.id for f in inv.features("landcover", bbox=(126.0, 45.0, 126.12, 45.07))}
+    assert found == {ids[0], ids[1], ids[2], ids[20], ids[21], ids[22]}
+    assert [f.id for f in inv.features("landcover", bbox=(129.9, 46.9, 130.2, 47.2))] == [ids[5]]
+    assert list(inv.features("landcover", bbox=(126.3, 45.0, 126.34, 45.04))) == []  # deleted
+    assert inv.extent("landcover") == pytest.approx((125.0, 44.0, 130.1, 47.1))
+    last = inv.conn.execute("SELECT last_insert FROM geometry_columns_time "
+                            "WHERE f_table_name = 'landcover'").fetchone()[0]
+    assert last and last.endswith("Z")
+    # After it, inserts are indexed one by one as before.
+    fid = inv.insert("landcover", {"class": "forest"}, box(131, 48, 131.1, 48.1))
+    assert [f.id for f in inv.features("landcover", bbox=(131, 48, 131.1, 48.1))] == [fid]
+    _index_is_complete(inv, "landcover")
+
+
+def test_bulk_load_that_fails_leaves_the_file_unchanged(inv, inventory_path):
+    inv.insert("landcover", {"class": "forest"}, box(125, 44, 125.1, 44.1))
+    triggers = _triggers(inv, "landcover")
+    before = file_digest(inventory_path)
+    rows, geoms = [{"class": "forest"}] * 50, [box(126, 45, 126.1, 45.1)] * 50
+    with pytest.raises(RuntimeError):
+        with inv.transaction():
+            with inv.bulk_load("landcover"):
+                inv.insert_many("landcover", rows, geoms)
+                raise RuntimeError("refused")
+    assert file_digest(inventory_path) == before
+    assert _triggers(inv, "landcover") == triggers
+    # On its own it is the transaction (and keeps its journals in memory meanwhile).
+    temp_store = inv.conn.execute("PRAGMA temp_store").fetchone()[0]
+    with pytest.raises(RuntimeError):
+        with inv.bulk_load("landcover", batch="b"):
+            assert inv.in_transaction
+            assert inv.conn.execute("PRAGMA temp_store").fetchone()[0] == 2
+            inv.insert_many("landcover", rows, geoms)
+            raise RuntimeError("cancelled")
+    assert file_digest(inventory_path) == before
+    assert inv.conn.execute("PRAGMA temp_store").fetchone()[0] == temp_store
+    with inv.bulk_load("landcover", batch="b"):
+        inv.insert_many("landcover", rows[:2], geoms[:2])
+    assert [h.batch for h in inv.history(layer="landcover")] == [None, "b", "b"]
+    assert not inv.in_transaction
+    _index_is_complete(inv, "landcover")
+    # Nested in a transaction that goes on, only the bulk load is undone.
+    with inv.transaction():
+        inv.insert("landcover", {"class": "water"}, box(127, 45, 127.1, 45.1))
+        with pytest.raises(RuntimeError):
+            with inv.bulk_load("landcover"):
+                inv.insert_many("landcover", rows, geoms)
+                raise RuntimeError
+        with inv.bulk_load("landcover"):
+            inv.insert_many("landcover", rows[:3], geoms[:3])
+    assert _triggers(inv, "landcover") == triggers
+    assert inv.count("landcover") == 7
+    _index_is_complete(inv, "landcover")
+
+
+# --- vector forms give the same answers as the one-by-one functions ------------------
+
+def test_geodesic_areas_are_bit_for_bit_those_of_geodesic_area():
+    from shapely.geometry import GeometryCollection, LineString
+
+    from ecoinv.geometry import geodesic_area_m2, geodesic_areas_m2
+
+    shell = [(126.0, 45.0), (126.8, 45.1), (126.9, 45.7), (126.2, 45.8), (125.9, 45.4)]
+    holed = Polygon(shell, [[(126.3, 45.3), (126.5, 45.3), (126.5, 45.5), (126.3, 45.5)],
+                            [(126.6, 45.3), (126.7, 45.3), (126.7, 45.4)]])
+    geoms = [box(126, 45, 127, 46), None, Polygon(), holed,
+             MultiPolygon([holed, box(128, 46, 128.5, 46.2)]),
+             GeometryCollection([Point(1, 1), MultiPolygon([box(120, 40, 121, 41)]),
+                                 LineString([(0, 0), (1, 1)]), box(122, 40, 122.1, 40.1)]),
+             Point(126, 45), MultiPolygon()]
+    got = geodesic_areas_m2(geoms, "EPSG:4490")
+    assert got.tolist() == [geodesic_area_m2(g, "EPSG:4490") for g in geoms]
+    # A projected CRS: the rings go to lon/lat first, all together.
+    gk = [box(500000, 5000000, 510000, 5010000),
+          shapely.transform(holed, lambda xy: (xy - [126, 45]) * 1e4 + [500000, 5000000])]
+    assert geodesic_areas_m2(gk, "EPSG:4551").tolist() == [geodesic_area_m2(g, "EPSG:4551")
+                                                           for g in gk]
+    assert geodesic_areas_m2([], "EPSG:4490").tolist() == []
+
+
+def test_check_all_for_layer_answers_as_check_for_layer():
+    from shapely.geometry import GeometryCollection, LineString
+
+    from ecoinv.geometry import check_all_for_layer, check_for_layer
+
+    bowtie = Polygon([(126, 45), (126.1, 45.1), (126.1, 45), (126, 45.1), (126, 45)])
+    cases = {
+        "MULTIPOLYGON": [box(0, 0, 1, 1), None, Polygon(), bowtie, Point(1, 1),
+                         MultiPolygon([box(0, 0, 1, 1), box(2, 2, 3, 3)]),
+                         Polygon([(0, 0, 5), (1, 0, 5), (1, 1, 5), (0, 0, 5)]),
+                         GeometryCollection([box(0, 0, 1, 1)]), LineString([(0, 0), (1, 1)])],
+        "POINT": [Point(1, 2), Point(1, 2, 3), box(0, 0, 1, 1), None, Point()],
+    }
+    for gtype, geoms in cases.items():
+        stored, errors = check_all_for_layer(geoms, gtype)
+        for g, s, e in zip(geoms, stored, errors):
+            try:
+                want = check_for_layer(g, gtype)
+            except GeometryError as exc:
+                assert (s, e) == (None, str(exc))
+            else:
+                assert e is None and s.geom_type == want.geom_type
+                assert shapely.to_wkb(s) == shapely.to_wkb(want)
+
+
+def test_resolve_code_finds_what_a_scan_of_the_table_finds():
+    for kind, table in schema.CODE_TABLES.items():
+        for c in table.values():
+            for spelling in (c.code, c.zh, c.en, *c.synonyms):
+                variants = (spelling, f"  {spelling} ", spelling.upper(), " ".join(spelling))
+                for text in variants:
+                    key = "".join(text.split()).lower()
+                    first = next(x.code for x in table.values()
+                                 if key in {"".join(s.split()).lower()
+                                            for s in (x.code, x.zh, x.en, *x.synonyms)})
+                    assert schema.resolve_code(kind, text) == first
+    assert schema.resolve_code("level", None) is None and schema.resolve_code("level", " ") is None
+    with pytest.raises(schema.SchemaError, match=r"level: '世界级' is not a known level; "
+                                                 r"allowed: national, provincial"):
+        schema.resolve_code("level", "世界级")
+
+
+def test_validate_row_of_coerced_values_checks_without_converting_again():
+    row = {"name": "x", "category": "自然保护区", "level": "国家级", "designated_year": "2003年",
+           "reported_area_ha": "1,234.5"}
+    once = schema.validate_row("assets", row)
+    assert schema.validate_row("assets", once, coerced=True) == once
+    assert schema.validate_row("assets", once) == once  # coercing again changes nothing
+    for bad, message in [({"name": "x"}, "assets.category is required"),
+                         ({**once, "area_ha": 1.0}, "computed"),
+                         ({**once, "nope": 1}, "has no field 'nope'"),
+                         ({**once, "category": "geopark", "level": "municipal"}, "not a level")]:
+        with pytest.raises(schema.SchemaError, match=message):
+            schema.validate_row("assets", bad, coerced=True)
