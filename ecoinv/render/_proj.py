@@ -14,63 +14,49 @@ import pyproj
 _local = threading.local()
 
 
-def _cache() -> dict:
+def _memo(key: tuple, make):
+    """This thread's cached object for ``key``, made by ``make()`` the first time."""
     cache = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
-    return cache
+    try:
+        return cache[key]
+    except KeyError:
+        obj = cache[key] = make()
+        return obj
 
 
 def crs(code) -> pyproj.CRS:
-    key = ("crs", code)
-    cache = _cache()
-    obj = cache.get(key)
-    if obj is None:
-        obj = cache[key] = pyproj.CRS.from_user_input(code)
-    return obj
+    return _memo(("crs", code), lambda: pyproj.CRS.from_user_input(code))
 
 
 def transformer(src, dst) -> pyproj.Transformer:
     """Transformer from ``src`` to ``dst``, x = easting/longitude whatever the axis order."""
-    key = ("tr", src, dst)
-    cache = _cache()
-    obj = cache.get(key)
-    if obj is None:
-        obj = cache[key] = pyproj.Transformer.from_crs(crs(src), crs(dst), always_xy=True)
-    return obj
+    return _memo(("tr", src, dst),
+                 lambda: pyproj.Transformer.from_crs(crs(src), crs(dst), always_xy=True))
 
 
 def to_geodetic(code) -> pyproj.Transformer:
     """Display CRS → lon/lat on its own datum."""
-    key = ("geo", code)
-    cache = _cache()
-    obj = cache.get(key)
-    if obj is None:
-        c = crs(code)
-        obj = cache[key] = pyproj.Transformer.from_crs(c, c.geodetic_crs, always_xy=True)
-    return obj
+    c = crs(code)
+    return _memo(("geo", code),
+                 lambda: pyproj.Transformer.from_crs(c, c.geodetic_crs, always_xy=True))
 
 
 def from_geodetic(code) -> pyproj.Transformer:
-    key = ("ungeo", code)
-    cache = _cache()
-    obj = cache.get(key)
-    if obj is None:
-        c = crs(code)
-        obj = cache[key] = pyproj.Transformer.from_crs(c.geodetic_crs, c, always_xy=True)
-    return obj
+    c = crs(code)
+    return _memo(("ungeo", code),
+                 lambda: pyproj.Transformer.from_crs(c.geodetic_crs, c, always_xy=True))
 
 
 def same(a, b) -> bool:
     if a == b:
         return True
-    key = ("same", a, b)
-    cache = _cache()
-    obj = cache.get(key)
-    if obj is None:
+
+    def compare() -> bool:
         try:
-            obj = crs(a).equals(crs(b), ignore_axis_order=True)
+            return crs(a).equals(crs(b), ignore_axis_order=True)
         except pyproj.exceptions.CRSError:
-            obj = False
-        cache[key] = obj
-    return obj
+            return False
+
+    return _memo(("same", a, b), compare)

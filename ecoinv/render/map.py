@@ -655,13 +655,10 @@ class MapRenderer:
                 if len(idx) > STATION_LABEL_MAX and scale > STATION_LABEL_SCALE:
                     continue
                 for i in idx:
-                    code = data.codes[i]
-                    style = ls.style(code)
-                    if not style.label or (code is not None and code in ls.hidden_codes):
+                    labelled = _label_of(data, i, ls, lang)
+                    if labelled is None:
                         continue
-                    text = _label_text(data, i, lang)
-                    if not text:
-                        continue
+                    style, text = labelled
                     anchor = vp.point(*data.xy[i])
                     w = fm.horizontalAdvance(text)
                     cands = point_candidates(anchor, vp.mm(style.symbol_size_mm) / 2, w,
@@ -683,13 +680,10 @@ class MapRenderer:
                 continue
             idx = idx[np.argsort(-data.areas[idx], kind="stable")][:MAX_LABEL_CANDIDATES]
             for i in idx:
-                code = data.codes[i]
-                style = ls.style(code)
-                if not style.label or (code is not None and code in ls.hidden_codes):
+                labelled = _label_of(data, i, ls, lang)
+                if labelled is None:
                     continue
-                text = _label_text(data, i, lang)
-                if not text:
-                    continue
+                text = labelled[1]
                 p = data.label_point(int(i), vp.extent)
                 if p is None:
                     continue
@@ -710,6 +704,17 @@ def is_vector(painter: QPainter) -> bool:
     """Whether ``painter`` writes shapes (PDF, printer, picture) rather than pixels."""
     engine = painter.paintEngine()
     return engine is not None and engine.type() in VECTOR_ENGINES
+
+
+def _label_of(data, i: int, ls, lang: str):
+    """(style, text) of feature ``i``'s label, or None when its style, a hidden
+    code or a missing name leaves it unlabelled."""
+    code = data.codes[i]
+    style = ls.style(code)
+    if not style.label or (code is not None and code in ls.hidden_codes):
+        return None
+    text = _label_text(data, i, lang)
+    return (style, text) if text else None
 
 
 def _label_text(data, i: int, lang: str) -> str:
