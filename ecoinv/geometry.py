@@ -141,11 +141,11 @@ def geodesic_areas_m2(geoms, crs) -> np.ndarray:
     call, which is what costs when geometries are measured one by one.
     ``None`` and empty geometries measure 0.
     """
-    arr = _object_array(geoms)
+    arr = object_array(geoms)
     out = np.zeros(len(arr), dtype=float)
     if not len(arr):
         return out
-    polys, owner = _polygons_with_owner(arr)
+    polys, owner = polygons_with_owner(arr)
     if not len(polys):
         return out
     rings, ring_poly = shapely.get_rings(polys, return_index=True)
@@ -184,7 +184,7 @@ def geodesic_areas_ha(geoms, crs) -> np.ndarray:
     return geodesic_areas_m2(geoms, crs) / M2_PER_HA
 
 
-def _object_array(geoms) -> np.ndarray:
+def object_array(geoms) -> np.ndarray:
     if isinstance(geoms, np.ndarray) and geoms.dtype == object and geoms.ndim == 1:
         return geoms
     items = list(geoms)
@@ -196,7 +196,7 @@ def _object_array(geoms) -> np.ndarray:
 _MULTI_TYPE_IDS = (4, 5, 6, 7)  # MultiPoint, MultiLineString, MultiPolygon, GeometryCollection
 
 
-def _polygons_with_owner(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def polygons_with_owner(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The polygons of each geometry, in the order :func:`polygons_of` lists
     them, and the index of the geometry each came from."""
     parts, owner = shapely.get_parts(arr, return_index=True)
@@ -278,7 +278,7 @@ def check_all_for_layer(geoms, geometry_type: str, *, valid=None
     promoting a polygon to a one-part multipolygon do not change it), so it
     is not computed again.
     """
-    arr = _object_array(geoms)
+    arr = object_array(geoms)
     n = len(arr)
     out = np.empty(n, dtype=object)
     errors: list[str | None] = [None] * n

@@ -34,40 +34,21 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ..geometry import _geodesy, as_crs, geod_for
-
-_POLYGON = shapely.GeometryType.POLYGON
-_MULTI_TYPES = (
-    shapely.GeometryType.MULTIPOINT,
-    shapely.GeometryType.MULTILINESTRING,
-    shapely.GeometryType.MULTIPOLYGON,
-    shapely.GeometryType.GEOMETRYCOLLECTION,
-)
+from ..geometry import _geodesy, as_crs, geod_for, object_array
+from ..geometry import polygons_with_owner as _polygons_of_each
 
 
 def _as_array(geoms) -> np.ndarray:
     if isinstance(geoms, BaseGeometry) or geoms is None:
         geoms = [geoms]
-    arr = np.empty(len(geoms), dtype=object)
-    arr[:] = list(geoms)
-    return arr
+    return object_array(geoms)
 
 
 def polygons_with_owner(geoms) -> tuple[np.ndarray, np.ndarray]:
-    """Every polygon inside ``geoms`` (collections flattened, lines and points
-    dropped) and the index of the geometry it came from."""
-    geoms = _as_array(geoms)
-    parts, owner = shapely.get_parts(geoms, return_index=True)
-    # An intersection can return a collection holding a multipolygon, so
-    # flatten until nothing is a collection any more.
-    while len(parts):
-        multi = np.isin(shapely.get_type_id(parts), _MULTI_TYPES)
-        if not multi.any():
-            break
-        sub, sub_owner = shapely.get_parts(parts[multi], return_index=True)
-        parts = np.concatenate([parts[~multi], sub])
-        owner = np.concatenate([owner[~multi], owner[multi][sub_owner]])
-    keep = (shapely.get_type_id(parts) == _POLYGON) & ~shapely.is_empty(parts)
+    """Every non-empty polygon inside ``geoms`` (collections flattened, lines
+    and points dropped) and the index of the geometry it came from."""
+    parts, owner = _polygons_of_each(_as_array(geoms))
+    keep = ~shapely.is_empty(parts)
     return parts[keep], owner[keep]
 
 
@@ -214,8 +195,8 @@ def _halves(polys: np.ndarray) -> np.ndarray:
     # (dropping vertices there), so only the cut line may touch the polygon.
     pad = (x1 - x0) + (y1 - y0) + 1.0
     lo, hi = y0 - pad, y1 + pad
-    west = _obj_array([_clip(p, a, b, c, d) for p, a, b, c, d in zip(polys, x0 - pad, lo, xm, hi)])
-    east = _obj_array([_clip(p, a, b, c, d) for p, a, b, c, d in zip(polys, xm, lo, x1 + pad, hi)])
+    west = object_array([_clip(p, a, b, c, d) for p, a, b, c, d in zip(polys, x0 - pad, lo, xm, hi)])
+    east = object_array([_clip(p, a, b, c, d) for p, a, b, c, d in zip(polys, xm, lo, x1 + pad, hi)])
     bad = shapely.is_missing(west) | shapely.is_missing(east)
     bad |= ~(shapely.is_valid(west) & shapely.is_valid(east))
     bad |= _unmatched_cuts(west, east, xm)
@@ -256,12 +237,6 @@ def _unmatched_cuts(west: np.ndarray, east: np.ndarray, xm: np.ndarray) -> np.nd
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
     values = np.sort(values)
     return values[np.concatenate([[True], values[1:] != values[:-1]])] if len(values) else values
-
-
-def _obj_array(items) -> np.ndarray:
-    arr = np.empty(len(items), dtype=object)
-    arr[:] = items
-    return arr
 
 
 class Zones:

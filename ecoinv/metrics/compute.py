@@ -18,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .. import schema
 from ..errors import EcoinvError
-from ..geometry import M2_PER_HA, ellipsoid_name, geod_for
+from ..geometry import M2_PER_HA, ellipsoid_name, geod_for, object_array
 from .areas import (DENSIFY_M, Pieces, Zones, areas_in, clip, dissolve, dissolved_pieces,
                     measure_m2, polygons_with_owner, split, union_of_disjoint)
 
@@ -88,12 +88,6 @@ def _pct(part_m2, whole_m2) -> float | None:
 
 def _labels(kind: str, code: str | None) -> dict:
     return {"label_zh": schema.label(kind, code, "zh"), "label_en": schema.label(kind, code, "en")}
-
-
-def _obj(values) -> np.ndarray:
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = list(values)
-    return arr
 
 
 @dataclass
@@ -271,7 +265,7 @@ class _Run:
                         dtype=bool)
         out = {"id": data["id"][keep], "geometry": data["geometry"][keep]}
         for c in cols:
-            out[c] = _obj(data[c])[keep]
+            out[c] = object_array(data[c])[keep]
         # Measured here rather than read from the stored area_ha: see the
         # module docstring of .areas (edges followed as drawn).
         out["area_ha"] = measure_m2(out["geometry"], self.crs) / M2_PER_HA
@@ -318,7 +312,7 @@ class _Run:
         if not self.all_classes:
             filters["class"] = list(self.classes)
         data = self.inv.read_arrays("landcover", columns=["class", "source_key"], filters=filters)
-        cls = data["class"] = _obj(data["class"])
+        cls = data["class"] = object_array(data["class"])
         classes = {c: self._landcover_class(data["geometry"][cls == c]) for c in self.classes}
         return {"year": year, "data": data, "classes": classes}
 
@@ -383,7 +377,7 @@ class _Run:
         boundary = self.boundary.geometry
         if not rows:
             self.notes.append("no districts in the inventory")
-        inside = _obj(list(geoms))
+        inside = object_array(list(geoms))
         inside_m2 = whole.copy()
         outside = np.zeros(len(geoms))
         union, how = dissolve(geoms)
@@ -427,7 +421,7 @@ class _Run:
     @cached_property
     def stations(self) -> dict:
         data = self.inv.read_arrays("stations", columns=["name", "kind", "code"])
-        data["kind"] = _obj(data["kind"])
+        data["kind"] = object_array(data["kind"])
         pts = data["geometry"]
         boundary = self.boundary.geometry
         data["inside"] = (shapely.covers(boundary, pts) if boundary is not None
@@ -675,7 +669,7 @@ class _Run:
         # Only parcels not wholly inside the boundary are measured and cut.
         k = np.flatnonzero(~shapely.contains_properly(self.boundary.geometry, lc["geometry"]))
         whole = measure_m2(lc["geometry"][k], self.crs)
-        add("landcover", lc["id"][k], _obj(lc["source_key"])[k], "class", lc["class"][k], whole,
+        add("landcover", lc["id"][k], object_array(lc["source_key"])[k], "class", lc["class"][k], whole,
             *self._inside_outside(lc["geometry"][k], whole))
         s = self.stations
         for k in np.flatnonzero(~s["inside"]):
@@ -824,9 +818,9 @@ def _distinct(inv, layer: str, column: str) -> set:
 def _polygonal(geoms) -> np.ndarray | BaseGeometry:
     """Only the polygonal part of each geometry (a cut can add lines and points)."""
     single = isinstance(geoms, BaseGeometry)
-    arr = _obj([geoms]) if single else geoms
+    arr = object_array([geoms]) if single else geoms
     polys, owner = polygons_with_owner(arr)
-    out = _obj([shapely.MultiPolygon(list(polys[owner == k])) for k in range(len(arr))])
+    out = object_array([shapely.MultiPolygon(list(polys[owner == k])) for k in range(len(arr))])
     return out[0] if single else out
 
 
