@@ -2,8 +2,9 @@
 split steps the statistics are built from.
 
 Geometry work (unions, intersections) happens in the storage CRS; every
-area is then measured on that CRS's ellipsoid with GeographicLib (through
-``pyproj.Geod.polygon_area_perimeter``), ring by ring, holes subtracted, as
+area is then measured on that CRS's ellipsoid with geodesic edges
+(:func:`ecoinv.geometry.ring_areas_m2`, GeographicLib's numbers in one
+vectorised pass), ring by ring, holes subtracted, as
 :func:`ecoinv.geometry.geodesic_area_m2` does — with one difference: edges
 longer than about 100 m are first split (:data:`DENSIFY_M`), so that an edge
 is measured along the straight line of the storage CRS, the line that
@@ -34,7 +35,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ..geometry import _geodesy, as_crs, geod_for, object_array
+from ..geometry import _geodesy, as_crs, geod_for, object_array, ring_areas_m2
 from ..geometry import polygons_with_owner as _polygons_of_each
 
 
@@ -127,13 +128,7 @@ def polygon_areas_m2(polygons: np.ndarray, crs) -> np.ndarray:
     if not len(polygons):
         return np.zeros(0)
     lon, lat, counts, ring_poly, exterior = _ring_lonlat(polygons, crs)
-    ends = np.cumsum(counts)
-    starts = ends - counts
-    area_of = geod_for(crs).polygon_area_perimeter
-    ring_area = np.zeros(len(counts))
-    for k in np.flatnonzero(counts >= 4):
-        s, e = starts[k], ends[k]
-        ring_area[k] = abs(area_of(lon[s:e], lat[s:e])[0])
+    ring_area = ring_areas_m2(lon, lat, counts, geod_for(crs))
     signed = np.where(exterior, ring_area, -ring_area)
     return np.bincount(ring_poly, signed, minlength=len(polygons)).astype(float)
 

@@ -742,8 +742,11 @@ class _Run:
             "inverse_flattening": ell.inverse_flattening if ell else None,
             "storage_crs": f"EPSG:{self.inv.srid}",
             "storage_crs_name": crs.name,
-            "library": (f"pyproj {pyproj.__version__} Geod.polygon_area_perimeter (GeographicLib, "
-                        f"Karney 2013) on a={geod.a} m, f={geod.f}; each ring measured on its own, "
+            "library": ("geodesic polygon area on the ellipsoid (ecoinv.geometry.ring_areas_m2: "
+                        "equal-area cylindrical trapezoids plus each geodesic edge's lens, "
+                        "GeographicLib's numbers to within its own rounding; GeographicLib via "
+                        f"pyproj {pyproj.__version__} Geod.polygon_area_perimeter for edges over "
+                        f"~1 km) on a={geod.a} m, f={geod.f}; each ring measured on its own, "
                         "holes subtracted"),
             "edges": (f"edges longer than {DENSIFY_M:g} m are split before measuring (in a "
                       "lon/lat CRS, edges along a meridian are geodesics already), so an edge "
