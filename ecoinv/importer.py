@@ -31,7 +31,7 @@ from . import crs as crsmod
 from . import schema
 from .encoding import encoding_label
 from .errors import EcoinvError
-from .geometry import (GEOMETRY_TYPE_NAMES, GeometryError, check_all_for_layer,
+from .geometry import (GEOMETRY_TYPE_NAMES, GeometryError, check_all_for_layer, object_array,
                        check_for_layer, polygons_of)
 from .sources import Source, SourceFeature, open_source
 
@@ -489,6 +489,9 @@ class _Survey:
     types: list[int]     # shapely type ids (-1: no geometry)
     empty: list[bool]
     valid: list[bool]    # polygon layers: GEOS validity (True where not asked)
+    # Polygon layers: each polygon already reprojected to the storage CRS and
+    # found valid there (None where not, or not asked).
+    projected: list = None
 
 
 @dataclass
@@ -498,6 +501,7 @@ class _Item:
     values: dict
     geometry: BaseGeometry
     repaired: bool = False
+    projected: BaseGeometry | None = None  # ``geometry`` in the storage CRS, known valid
 
 
 class _Importer:
@@ -668,21 +672,39 @@ class _Importer:
     # -- per batch: what GEOS says about the source geometries, asked once
     def survey(self, batch: list[SourceFeature]) -> "_Survey":
         """Type, emptiness and (polygon layers) validity of a batch's geometries,
-        computed together instead of feature by feature."""
+        computed together instead of feature by feature.
+
+        Polygons are reprojected here and checked once, in the storage CRS,
+        where they must be valid: a transformation that is continuous and
+        one-to-one keeps a broken ring broken, so a polygon valid there is
+        taken as valid in the file (only rounding at a touching vertex could
+        tell them apart, and then what is stored is valid anyway).  Where the
+        reprojected polygon is not valid, the file's own polygon is checked, to
+        tell a broken source (repaired before reprojecting) from a fold the
+        reprojection made (repaired after it, :meth:`write_batch`).
+        """
         geoms = np.empty(len(batch), dtype=object)
         geoms[:] = [f.geometry for f in batch]
         present = ~shapely.is_missing(geoms)
         types = np.full(len(batch), -1, dtype=np.int64)
         empty = np.zeros(len(batch), dtype=bool)
         valid = np.ones(len(batch), dtype=bool)
+        projected = None
         if present.any():
             types[present] = shapely.get_type_id(geoms[present])
             empty[present] = shapely.is_empty(geoms[present])
             if self.polygonal:
-                check = present & ~empty & ((types == 3) | (types == 6))
-                if check.any():
-                    valid[check] = shapely.is_valid(geoms[check])
-        return _Survey(types.tolist(), empty.tolist(), valid.tolist())
+                check = np.flatnonzero(present & ~empty & ((types == 3) | (types == 6)))
+                if len(check):
+                    moved = self.transform(geoms[check])
+                    ok = shapely.is_valid(moved)
+                    projected = np.full(len(batch), None, dtype=object)
+                    projected[check[ok]] = moved[ok]
+                    bad = check[~ok]
+                    if len(bad):
+                        valid[bad] = shapely.is_valid(geoms[bad])
+                    projected = projected.tolist()
+        return _Survey(types.tolist(), empty.tolist(), valid.tolist(), projected)
 
     # -- per feature: geometry (in the source CRS)
     def geometry(self, feat: SourceFeature, name: str | None, survey: "_Survey | None" = None,
@@ -756,14 +778,21 @@ class _Importer:
         if not items:
             return
         n = len(items)
-        geoms = self.transform(np.array([it.geometry for it in items], dtype=object))
-        coords, owner = shapely.get_coordinates(geoms, return_index=True)
+        geoms = np.empty(n, dtype=object)
+        geoms[:] = [it.projected for it in items]
+        # Polygons the survey reprojected and found valid are not asked again.
+        todo = np.flatnonzero(shapely.is_missing(geoms))
         finite = np.ones(n, dtype=bool)
-        if len(coords):
-            finite[owner[~np.isfinite(coords).all(axis=1)]] = False
         valid = np.ones(n, dtype=bool)
-        if self.polygonal and finite.any():
-            valid[finite] = shapely.is_valid(geoms[finite])
+        if len(todo):
+            moved = self.transform(object_array([items[k].geometry for k in todo]))
+            geoms[todo] = moved
+            coords, owner = shapely.get_coordinates(moved, return_index=True)
+            if len(coords):
+                finite[todo[owner[~np.isfinite(coords).all(axis=1)]]] = False
+            if self.polygonal:
+                asked = todo[finite[todo]]
+                valid[asked] = shapely.is_valid(geoms[asked])
         # The common case: checked and put in the stored form all together.
         fast = finite & valid
         stored_fast, errors_fast = check_all_for_layer(
@@ -1008,7 +1037,9 @@ def import_file(inv, path, layer: str, *, source_layer: str | None = None, crs=N
                                 if values is not None else None)
                         if values is not None and geom is not None:
                             item = _Item(feat, name, values, geom,
-                                         repaired=report.repaired > repaired_before)
+                                         repaired=report.repaired > repaired_before,
+                                         projected=(survey.projected[pos] if survey.projected
+                                                    and geom is feat.geometry else None))
                             if worker.check_key(item):
                                 items.append(item)
                     # After a refusal nothing more is written (it will be rolled

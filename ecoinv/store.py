@@ -635,8 +635,8 @@ class Inventory:
         Inside, rows inserted into ``layer`` are not added to its R*Tree
         spatial index (nor is SpatiaLite's last-insert time touched) one by
         one: SpatiaLite's ``gii_`` and ``tmi_`` triggers are dropped, and on
-        the way out the new rows are indexed with ``RTreeAlign`` — what the
-        trigger runs per row — and the triggers are re-created from their
+        the way out the new rows are indexed in one statement, with the
+        entries the trigger's ``RTreeAlign`` would make, and the triggers are re-created from their
         own SQL, so the index is complete and the schema text unchanged.
         This is what ogr2ogr does for large loads, made safe by doing it all
         inside the transaction: if anything fails, the rollback restores the
@@ -689,9 +689,14 @@ class Inventory:
                 # Rows of the span that an update trigger indexed meanwhile
                 # are taken out first: each row is indexed once.
                 self.conn.execute(f"DELETE FROM {_q(idx)} WHERE pkid BETWEEN ? AND ?", [lo, hi])
+                # The rows the trigger's RTreeAlign would add, in one statement:
+                # SQLite's R*Tree rounds minima down and maxima up to its 32-bit
+                # floats as RTreeAlign does (the same index, entry for entry),
+                # without RTreeAlign's SQL statement prepared per row (half the time).
                 self.conn.execute(
-                    f"SELECT count(RTreeAlign(?, id, {GEOM})) FROM {_q(layer)} "
-                    "WHERE id BETWEEN ? AND ?", [idx, lo, hi]).fetchall()
+                    f"INSERT INTO {_q(idx)} (pkid, xmin, xmax, ymin, ymax) "
+                    f"SELECT id, MbrMinX({GEOM}), MbrMaxX({GEOM}), MbrMinY({GEOM}), MbrMaxY({GEOM}) "
+                    f"FROM {_q(layer)} WHERE id BETWEEN ? AND ? AND {GEOM} IS NOT NULL", [lo, hi])
             if f"tmi_{layer}_{GEOM}" in triggers:
                 self.conn.execute(
                     "UPDATE geometry_columns_time SET last_insert = "

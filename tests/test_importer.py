@@ -484,3 +484,30 @@ def test_reimport_writes_updates_and_new_features_in_file_order(inv, tmp_path, m
     assert new["NEW-A"] < new["NEW-B"]
     assert [(e.index, e.action) for e in report.entries] == [(1, "updated"), (5, "updated")]
     assert inv.conn.execute("SELECT CheckSpatialIndex('assets', 'geom')").fetchone()[0] == 1
+
+
+def test_polygons_broken_in_the_file_and_folded_by_the_reprojection_are_told_apart(inv, tmp_path):
+    """Each polygon is checked once, in the storage CRS; where it is invalid
+    there, the file's own polygon says whether the source was broken
+    (repaired before reprojecting) or the reprojection folded it."""
+    x = 20_037_508.34  # the antimeridian in Web Mercator: lon/lat wraps there
+    folded = Polygon([(x - 50_000, 0), (x + 50_000, 0), (x + 50_000, 100_000),
+                      (x - 10_000, 50_000), (x - 50_000, 100_000)])
+    bowtie = Polygon([(x - 300_000, 0), (x - 200_000, 100_000), (x - 200_000, 0),
+                      (x - 300_000, 100_000)])
+    fine = square(x - 500_000, 0, 50_000)
+    assert folded.is_valid and not bowtie.is_valid
+    recs = [{"geometry": g, "properties": {"CLASS": "forest"}} for g in (fine, folded, bowtie)]
+    shp = write_shapefile(tmp_path / "merc.shp", recs, crs="EPSG:3857")
+    report = import_file(inv, shp, "landcover")
+    assert (report.added, report.repaired, report.refused) == (3, 2, 0)
+    reasons = {e.index: e.reason for e in report.entries if e.action == "repaired"}
+    assert reasons[1].startswith("invalid after reprojection: Self-intersection")
+    assert reasons[2].startswith("Self-intersection")
+    assert all(f.geometry.is_valid for f in inv.features("landcover"))
+    with pytest.raises(ImportRefused) as exc:
+        import_file(inv, shp, "landcover", repair=False)
+    refused = {e.index: e.reason for e in exc.value.report.entries if e.action == "refused"}
+    assert set(refused) == {1, 2}
+    assert refused[1].startswith("invalid after reprojection") and "repair is off" in refused[1]
+    assert refused[2].startswith("invalid geometry: Self-intersection")

@@ -485,6 +485,16 @@ def _index_is_complete(inv, layer):
     assert inv.conn.execute(f"SELECT CheckSpatialIndex('{layer}', 'geom')").fetchone()[0] == 1
     rows = inv.conn.execute(f"SELECT count(*) FROM idx_{layer}_geom").fetchone()[0]
     assert rows == inv.count(layer)
+    # Entry for entry what SpatiaLite's own trigger (RTreeAlign) makes.
+    inv.conn.execute("CREATE VIRTUAL TABLE aligned_check USING rtree(pkid, xmin, xmax, ymin, ymax)")
+    try:
+        inv.conn.execute(f"SELECT count(RTreeAlign('aligned_check', id, geom)) FROM {layer}").fetchall()
+        order = "SELECT pkid, xmin, xmax, ymin, ymax FROM {} ORDER BY pkid"
+        expected = inv.conn.execute(order.format("aligned_check")).fetchall()
+        assert inv.conn.execute(order.format(f"idx_{layer}_geom")).fetchall() == expected
+        assert len(expected) == rows
+    finally:
+        inv.conn.execute("DROP TABLE aligned_check")
 
 
 def _triggers(inv, layer):
