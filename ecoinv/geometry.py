@@ -5,6 +5,7 @@ geometry is in (never in a projected plane), as DOMAIN.md requires.
 """
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -44,15 +45,9 @@ def as_crs(crs) -> pyproj.CRS:
 
 
 @lru_cache(maxsize=64)
-def _geodetic_transformer(crs_wkt: str) -> pyproj.Transformer | None:
-    crs = pyproj.CRS.from_wkt(crs_wkt)
-    if crs.is_geographic:
-        return None
-    return pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
-
-
-@lru_cache(maxsize=64)
 def _geod(crs_wkt: str) -> pyproj.Geod:
+    # A Geod is a constant ellipsoid: GeographicLib's functions only read it,
+    # so one is shared by all threads.
     return pyproj.CRS.from_wkt(crs_wkt).get_geod()
 
 
@@ -65,22 +60,27 @@ class _Geodesy:
         wkt = crs.to_wkt()
         self.crs = crs
         self.geod = _geod(wkt)
-        self.to_lonlat = _geodetic_transformer(wkt)
+        self.to_lonlat = (None if crs.is_geographic else
+                          pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True))
 
 
-# Keyed by the CRS object's identity (kept alive by the entry, so the id
+# Per thread (a PROJ transformer must not be used by two threads at once),
+# keyed by the CRS object's identity (kept alive by the entry, so the id
 # cannot be reused): serialising a CRS to WKT for every measured feature
 # dominated the cost of an import.
-_GEODESY: dict[int, _Geodesy] = {}
+_LOCAL = threading.local()
 
 
 def _geodesy(crs) -> _Geodesy:
     crs = as_crs(crs)  # strings and ints resolve to one cached CRS object
-    entry = _GEODESY.get(id(crs))
+    cache = getattr(_LOCAL, "geodesy", None)
+    if cache is None:
+        cache = _LOCAL.geodesy = {}
+    entry = cache.get(id(crs))
     if entry is None or entry.crs is not crs:
-        if len(_GEODESY) > 256:
-            _GEODESY.clear()
-        entry = _GEODESY[id(crs)] = _Geodesy(crs)
+        if len(cache) > 256:
+            cache.clear()
+        entry = cache[id(crs)] = _Geodesy(crs)
     return entry
 
 

@@ -84,10 +84,56 @@ def _preload_gdal() -> None:
     # PROJ, GEOS and SQLite into the global symbol scope.  fiona's bundled
     # GDAL, if loaded after that, binds to those instead of its own copies and
     # crashes (segfault reading a shapefile).  Loaded first, it keeps its own.
+    global _gdal_preloaded
+    if _gdal_preloaded:
+        return
+    _gdal_preloaded = True
+    if _preload_wheel_libraries("fiona"):
+        return
     try:
         import fiona  # noqa: F401
     except ImportError:  # pragma: no cover - fiona is a declared dependency
         pass
+
+
+_gdal_preloaded = False
+
+
+def _preload_wheel_libraries(package: str) -> bool:
+    """Load the shared libraries a wheel bundles (``<package>.libs/``: GDAL
+    and its PROJ, GEOS, SQLite…) with their symbols bound now and kept local,
+    without importing the package (a sixth of the time: the statistics of a
+    big layer open the inventory without ever reading a file).  When the
+    package is imported later, its modules find these already loaded.
+    False when there is no such folder (a frozen app, a system build): the
+    caller then imports the package."""
+    import ctypes
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return False
+    if spec is None or not spec.origin or not hasattr(os, "RTLD_LOCAL"):
+        return False
+    libs = Path(spec.origin).parent.with_name(f"{package}.libs")
+    todo = sorted(str(p) for p in libs.glob("*.so*")) if libs.is_dir() else []
+    if not todo:
+        return False
+    # Each library needs the ones it links to loaded first: retry until the
+    # order sorts itself out.
+    for _ in range(len(todo)):
+        left = []
+        for lib in todo:
+            try:
+                ctypes.CDLL(lib, mode=os.RTLD_NOW | os.RTLD_LOCAL)
+            except OSError:
+                left.append(lib)
+        if not left or len(left) == len(todo):
+            todo = left
+            break
+        todo = left
+    return not todo
 
 
 def connect_spatialite(path: str | os.PathLike, *, busy_timeout: float = 5.0):
@@ -207,10 +253,18 @@ def _migration_1(db: sqlite_utils.Database, srid: int) -> None:
     db.execute(f"CREATE INDEX ix_history_feature ON {HISTORY_TABLE}(table_name, feature_id)")
 
 
+def _migration_2(db: sqlite_utils.Database, srid: int) -> None:
+    # The statistics ask which land-cover years there are, then read one
+    # year's parcels of some classes: both answered from this index instead
+    # of a scan of every parcel's row (geometry blobs included).
+    db.execute("CREATE INDEX IF NOT EXISTS ix_landcover_year_class ON landcover(year, class)")
+
+
 # (version, description, function(db, srid)); append, never edit, so that
 # files made by older versions upgrade in order.
 MIGRATIONS: list[tuple[int, str, Any]] = [
     (1, "layers, history and metadata", _migration_1),
+    (2, "land cover indexed by year and class", _migration_2),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -17,6 +17,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 
 from ecoinv import schema
 from ecoinv.geometry import geodesic_area_m2
+from ecoinv.metrics import areas as metrics_areas
 from ecoinv.metrics import (GAP_CODE, OVERLAP_CODE, SECTIONS, StatsCancelled, StatsError,
                             compute_stats, measure_m2)
 from ecoinv.metrics.areas import (TILE_VERTICES, Pieces, Zones, areas_in, densify_step,
@@ -581,7 +582,9 @@ def _cells(x0, y0, nx, ny, step, dense=False):
     return out
 
 
-def test_union_of_disjoint_proves_a_coverage_and_refuses_overlaps():
+@pytest.mark.parametrize("parallel_from", [10**9, 2], ids=["one thread", "two halves"])
+def test_union_of_disjoint_proves_a_coverage_and_refuses_overlaps(monkeypatch, parallel_from):
+    monkeypatch.setattr(metrics_areas, "PARALLEL_MIN_POLYGONS", parallel_from)
     cells = _cells(126.0, 45.0, 4, 3, 0.01, dense=True)
     whole = box(126.0, 45.0, 126.04, 45.03)
     union = union_of_disjoint(cells)
@@ -714,3 +717,16 @@ def test_land_cover_in_districts_with_a_gap_and_an_overlap_adds_up_to_the_city(i
         assert near(s["landcover"][0]["area_ha"], expected, rel=1e-7)
     assert district_sum(rows, "forest_ha") == pytest.approx(expected, abs=0.005)
     assert rows[3]["forest_ha"] > 0 and rows[4]["forest_ha"] > 0
+
+
+def test_union_of_disjoint_in_two_halves_is_the_one_thread_union():
+    """A layer big enough for the two-thread route: the same outline as the
+    one-thread union, and an overlap in either half (or across) is caught."""
+    cells = _cells(126.0, 45.0, 80, 60, 0.001)
+    assert len(cells) >= metrics_areas.PARALLEL_MIN_POLYGONS
+    both = union_of_disjoint(cells)
+    assert both is not None
+    whole = shapely.coverage_union_all(cells)
+    assert shapely.normalize(both).equals_exact(shapely.normalize(whole), tolerance=0)
+    for extra in (cells[10], cells[-10], box(126.0395, 45.0, 126.0405, 45.06)):
+        assert union_of_disjoint([*cells, extra]) is None

@@ -324,14 +324,24 @@ def test_geometry_from_fiona_lenient_rules():
 def test_fiona_still_works_when_spatialite_was_loaded_first(tmp_path):
     # mod_spatialite is loaded with RTLD_GLOBAL and brings the system PROJ/GEOS;
     # fiona's GDAL loaded after it crashed (segfault) until the store preloaded
-    # it.  A fresh interpreter, so that nothing else has imported fiona yet.
+    # its libraries.  A fresh interpreter, so that nothing else has imported
+    # fiona yet.
     shp = write_shapefile(tmp_path / "parks.shp", PARKS, encoding="gbk")
     script = textwrap.dedent(f"""
         from ecoinv.store import Inventory
         Inventory.create({str(tmp_path / 'inv.sqlite')!r}).close()
         from ecoinv.sources import open_source
         with open_source({str(shp)!r}) as src:
-            print(len(list(src.features())))
+            n = len(list(src.features()))
+        # Through GDAL itself (its shapefile driver and its PROJ), not only
+        # the direct .shp reader.
+        import fiona
+        from fiona.transform import transform_geom
+        with fiona.open({str(shp)!r}) as src:
+            feats = list(src)
+            moved = transform_geom("EPSG:4490", "EPSG:3857", feats[0].geometry)
+        assert len(feats) == n and moved["coordinates"][0][0][0] > 1e7
+        print(n)
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          cwd=ROOT, timeout=120)

@@ -654,3 +654,21 @@ def test_validate_row_of_coerced_values_checks_without_converting_again():
                          ({**once, "category": "geopark", "level": "municipal"}, "not a level")]:
         with pytest.raises(schema.SchemaError, match=message):
             schema.validate_row("assets", bad, coerced=True)
+
+
+def test_files_of_schema_1_are_upgraded_on_open(inv, inventory_path):
+    """A file made before migration 2 gets it (and only it) when opened."""
+    fid = inv.insert("landcover", {"class": "forest", "year": 2020}, box(126, 45, 126.1, 45.1))
+    with inv.transaction():
+        inv.conn.execute("DROP INDEX ix_landcover_year_class")
+        inv.conn.execute("DELETE FROM schema_migrations WHERE version > 1")
+        inv.conn.execute("UPDATE inventory_meta SET value = '1' WHERE key = 'schema_version'")
+    inv.close()
+    reopened = Inventory.open(inventory_path)
+    assert reopened.schema_version == SCHEMA_VERSION
+    assert [m[0] for m in reopened.migrations()] == list(range(1, SCHEMA_VERSION + 1))
+    plan = " ".join(r[-1] for r in reopened.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT DISTINCT year FROM landcover"))
+    assert "ix_landcover_year_class" in plan
+    assert reopened.get("landcover", fid).props["year"] == 2020
+    reopened.close()

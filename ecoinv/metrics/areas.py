@@ -29,6 +29,7 @@ that a class is measured by its outline rather than parcel by parcel.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -373,19 +374,56 @@ def union_of_disjoint(geoms) -> BaseGeometry | None:
         return None
     if not np.isin(shapely.get_type_id(geoms), _POLYGONAL).all():
         return None
+    if len(geoms) < PARALLEL_MIN_POLYGONS:
+        part = _union_part(geoms)
+        if part is None:
+            return None
+        union, keys = part
+    else:
+        # Two halves (west and east of the median centre) are checked and
+        # merged in two threads (GEOS and numpy let go of Python's lock), then
+        # the two unions — a coverage too — are merged.  The proof below is
+        # the same: it compares every input edge with the final outline.
+        x0, _, x1, _ = shapely.bounds(geoms).T
+        order = np.argsort(x0 + x1, kind="stable")
+        halves = [geoms[np.sort(order[:len(order) // 2])], geoms[np.sort(order[len(order) // 2:])]]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parts = list(pool.map(_union_part, halves))
+        if any(p is None for p in parts):
+            return None
+        try:
+            union = shapely.coverage_union_all(object_array([p[0] for p in parts]))
+        except shapely.errors.GEOSException:
+            return None
+        keys = [k for p in parts for k in p[1]]
+    if union.geom_type not in ("Polygon", "MultiPolygon") and not union.is_empty:
+        return None
+    if not union.is_valid:
+        return None
+    outline = _edge_keys(_boundary_chain([union], sign=-1))
+    if outline is None or not _chain_is_zero([*keys, *outline]):
+        return None
+    return union
+
+
+# From this many polygons on, :func:`union_of_disjoint` works on two halves
+# at once (below it, the threads cost more than they save).
+PARALLEL_MIN_POLYGONS = 4000
+
+
+def _union_part(geoms: np.ndarray):
+    """(coverage union, edge keys of the inputs' boundaries) of valid
+    polygons, or None (an invalid input, or GEOS refuses)."""
     if not shapely.is_valid(geoms).all():
         return None
     try:
         union = shapely.coverage_union_all(geoms)
     except shapely.errors.GEOSException:
         return None
-    if union.geom_type not in ("Polygon", "MultiPolygon") and not union.is_empty:
+    keys = _edge_keys(_boundary_chain(geoms))
+    if keys is None:
         return None
-    if not union.is_valid:
-        return None
-    if not _chain_is_zero([*_boundary_chain(geoms), *_boundary_chain([union], sign=-1)]):
-        return None
-    return union
+    return union, keys
 
 
 def _boundary_chain(geoms, sign: int = 1) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -422,17 +460,11 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(31))
 
 
-def _chain_is_zero(parts) -> bool:
-    """Whether the oriented edges of ``parts`` (see :func:`_boundary_chain`)
-    cancel out: every segment walked as many times one way as the other
-    (zero-length edges do not count).
-
-    A segment is known by a 63-bit hash of its end points' exact
-    coordinates, the last bit of the sorted keys telling its sense: a
-    hash collision could hide an unmatched edge only if it happened to
-    pair it with an edge of the opposite sense (odds of about 10⁻¹³ for a
-    layer of a million edges).
-    """
+def _edge_keys(parts) -> list[np.ndarray] | None:
+    """The oriented edges of ``parts`` (see :func:`_boundary_chain`) as
+    sortable keys: a 63-bit hash of the segment's end points' exact
+    coordinates, the last bit telling its sense (zero-length edges left out).
+    None if two distinct points share a hash (the caller then gives up)."""
     keys = []
     one = np.uint64(1)
     for coords, first, sign in parts:
@@ -445,11 +477,26 @@ def _chain_is_zero(parts) -> bool:
             ha, hb = point[first], point[first + 1]
             key = _mix(np.minimum(ha, hb) * _MIX[1] + np.maximum(ha, hb))
         if (ha == hb).any():
-            return False  # two points with one hash: leave it to the caller
+            return None  # two points with one hash: leave it to the caller
         forward = (ha < hb) == (sign > 0)
         keys.append((key & ~one) | forward.astype(np.uint64))
+    return keys
+
+
+def _chain_is_zero(keys: list[np.ndarray] | None) -> bool:
+    """Whether the oriented edges behind ``keys`` (see :func:`_edge_keys`)
+    cancel out: every segment walked as many
+    times one way as the other.
+
+    A hash collision could hide an unmatched edge only if it happened to
+    pair it with an edge of the opposite sense (odds of about 10⁻¹³ for a
+    layer of a million edges).
+    """
+    if keys is None:
+        return False
     if not keys:
         return True
+    one = np.uint64(1)
     keys = np.sort(np.concatenate(keys))
     segment = keys >> one
     starts = np.flatnonzero(np.concatenate([[True], segment[1:] != segment[:-1]]))
