@@ -157,18 +157,17 @@ def ring_areas_m2(lon: np.ndarray, lat: np.ndarray, counts: np.ndarray,
     dlat[:-1] = lat[1:] - lat[:-1]
     dlon[~edge] = 0.0
     dlat[~edge] = 0.0
+    phi = np.radians(lat)
     # Meridian edges (Δλ = 0) are exact at any length; no other edge may be long.
-    long_edge = (dlon != 0.0) & ((np.abs(dlon) * np.cos(np.radians(lat)) > _FORMULA_MAX_EDGE_DEG)
+    long_edge = (dlon != 0.0) & ((np.abs(dlon) * np.cos(phi) > _FORMULA_MAX_EDGE_DEG)
                                  | (np.abs(dlat) > _FORMULA_MAX_EDGE_DEG))
     long_edge |= np.abs(lat) > _FORMULA_MAX_LAT_DEG
     by_geod = np.bincount(ring[long_edge], minlength=len(counts)) > 0
     # A ring winding around a pole: its longitudes do not come back.
     by_geod |= np.abs(np.bincount(ring, dlon, minlength=len(counts))) > 180.0
-    by_geod |= counts < 4
 
     a, f = geod.a, geod.f
     e2 = f * (2.0 - f)
-    phi = np.radians(lat)
     s = np.sin(phi)
     if e2 > 0.0:
         e = np.sqrt(e2)

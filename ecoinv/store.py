@@ -120,20 +120,21 @@ def _preload_wheel_libraries(package: str) -> bool:
     todo = sorted(str(p) for p in libs.glob("*.so*")) if libs.is_dir() else []
     if not todo:
         return False
-    # Each library needs the ones it links to loaded first: retry until the
-    # order sorts itself out.
-    for _ in range(len(todo)):
-        left = []
-        for lib in todo:
-            try:
-                ctypes.CDLL(lib, mode=os.RTLD_NOW | os.RTLD_LOCAL)
-            except OSError:
-                left.append(lib)
-        if not left or len(left) == len(todo):
-            todo = left
-            break
+    def loaded(lib: str) -> bool:
+        try:
+            ctypes.CDLL(lib, mode=os.RTLD_NOW | os.RTLD_LOCAL)
+        except OSError:
+            return False
+        return True
+
+    # Each library needs the ones it links to loaded first: go round again
+    # while a round loads something.
+    while todo:
+        left = [lib for lib in todo if not loaded(lib)]
+        if len(left) == len(todo):
+            return False
         todo = left
-    return not todo
+    return True
 
 
 def connect_spatialite(path: str | os.PathLike, *, busy_timeout: float = 5.0):
@@ -689,9 +690,10 @@ class Inventory:
         Inside, rows inserted into ``layer`` are not added to its R*Tree
         spatial index (nor is SpatiaLite's last-insert time touched) one by
         one: SpatiaLite's ``gii_`` and ``tmi_`` triggers are dropped, and on
-        the way out the new rows are indexed in one statement, with the
-        entries the trigger's ``RTreeAlign`` would make, and the triggers are re-created from their
-        own SQL, so the index is complete and the schema text unchanged.
+        the way out the new rows are indexed in one statement (the entries
+        the trigger's ``RTreeAlign`` would make) and the triggers are
+        re-created from their own SQL, so the index is complete and the
+        schema text unchanged.
         This is what ogr2ogr does for large loads, made safe by doing it all
         inside the transaction: if anything fails, the rollback restores the
         triggers and the index as they were.  Updates and deletes keep their

@@ -483,17 +483,14 @@ def _edge_keys(parts) -> list[np.ndarray] | None:
     return keys
 
 
-def _chain_is_zero(keys: list[np.ndarray] | None) -> bool:
+def _chain_is_zero(keys: list[np.ndarray]) -> bool:
     """Whether the oriented edges behind ``keys`` (see :func:`_edge_keys`)
-    cancel out: every segment walked as many
-    times one way as the other.
+    cancel out: every segment walked as many times one way as the other.
 
     A hash collision could hide an unmatched edge only if it happened to
     pair it with an edge of the opposite sense (odds of about 10⁻¹³ for a
     layer of a million edges).
     """
-    if keys is None:
-        return False
     if not keys:
         return True
     one = np.uint64(1)
