@@ -17,6 +17,7 @@ import datetime as _dt
 import getpass
 import json
 import os
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -167,6 +168,67 @@ def connect_spatialite(path: str | os.PathLike, *, busy_timeout: float = 5.0):
 
 # What json.dumps(value, ensure_ascii=False) writes, without making an encoder per call.
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+# SpatiaLite's own geometry BLOB (what GeomFromWKB makes), written here so
+# that a bulk load hands SQLite finished values instead of having SpatiaLite
+# parse every WKB: START 0x00, little-endian 0x01, SRID, MBR (4 doubles),
+# MBR_END 0x7C, then the WKB after its byte-order flag with each member
+# geometry's flag replaced by ENTITY 0x69, and END 0xFE.
+_BLOB_HEAD = np.dtype([("start", "u1"), ("endian", "u1"), ("srid", "<i4"),
+                       ("mbr", "<f8", (4,)), ("mbr_end", "u1")])
+_BLOB_ENTITY, _BLOB_END = b"\x69", b"\xfe"
+_WKB_POINT, _WKB_MULTIPOLYGON = 1, 6
+_ONE = b"\x01\x00\x00\x00"
+
+
+def spatialite_blobs(geoms: Sequence[BaseGeometry], srid: int,
+                     wkbs: Sequence[bytes] | None = None) -> list[bytes] | None:
+    """SpatiaLite BLOBs of points or multipolygons (byte for byte what
+    ``GeomFromWKB(wkb, srid)`` stores), or None if any is of another kind or
+    empty (the caller then lets SpatiaLite convert the WKB).
+
+    ``wkbs`` are the geometries' little-endian 2D WKB, if already made.
+    """
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = list(geoms)
+    if not len(arr):
+        return []
+    types = shapely.get_type_id(arr)
+    if shapely.is_empty(arr).any() or not (np.all(types == 0) or np.all(types == 6)):
+        return None
+    if wkbs is None:
+        wkbs = shapely.to_wkb(arr, byte_order=1, include_srid=False).tolist()
+    head = np.zeros(len(arr), dtype=_BLOB_HEAD)
+    head["endian"], head["srid"], head["mbr_end"] = 1, srid, 0x7C
+    head["mbr"] = shapely.bounds(arr)
+    heads = head.tobytes()
+    size = _BLOB_HEAD.itemsize
+    out = []
+    unpack_from = struct.unpack_from
+    for k, wkb in enumerate(wkbs):
+        h = heads[k * size:(k + 1) * size]
+        kind = unpack_from("<I", wkb, 1)[0]
+        if wkb[0] != 1 or kind not in (_WKB_POINT, _WKB_MULTIPOLYGON):
+            return None  # big-endian, Z or M WKB: not what this writes
+        if kind == _WKB_POINT:
+            out.append(b"".join((h, wkb[1:], _BLOB_END)))
+        elif wkb[5:9] == _ONE and wkb[14:18] == _ONE:
+            # One polygon of one ring (most survey parcels): one flag to replace.
+            out.append(b"".join((h, wkb[1:9], _BLOB_ENTITY, wkb[10:], _BLOB_END)))
+        else:
+            blob = bytearray(h)
+            blob += memoryview(wkb)[1:]
+            at = size - 1  # blob[at + i] is wkb[i] for i >= 1
+            pos = 9  # the first polygon's byte-order flag
+            for _ in range(unpack_from("<I", wkb, 5)[0]):
+                blob[at + pos] = 0x69
+                pos += 9  # flag, type, number of rings
+                for _ in range(unpack_from("<I", wkb, pos - 4)[0]):
+                    pos += 4 + 16 * unpack_from("<I", wkb, pos)[0]
+            blob += _BLOB_END
+            out.append(bytes(blob))
+    return out
 
 
 def _q(name: str) -> str:
@@ -648,23 +710,29 @@ class Inventory:
         if any(f.name == "area_ha" for f in ldef.fields):
             for values, area in zip(values_list, geodesic_areas_ha(stored, self.crs).tolist()):
                 values["area_ha"] = area
-        wkbs = shapely.to_wkb(stored, include_srid=False).tolist()
+        wkbs = shapely.to_wkb(stored, byte_order=1, include_srid=False).tolist()
+        srid = self.srid
+        blobs = spatialite_blobs(stored, srid, wkbs)
         cols: list[str] = []
         for values in values_list:
             for c in values:
                 if c not in cols:
                     cols.append(c)
         names = ["id"] + [_q(c) for c in cols] + [GEOM]
-        marks = ", ".join(["?"] * (len(names) - 1) + ["GeomFromWKB(?, ?)"])
+        if blobs is not None:
+            marks = ", ".join(["?"] * len(names))
+            geometry_args = [[blob] for blob in blobs]
+        else:
+            marks = ", ".join(["?"] * (len(names) - 1) + ["GeomFromWKB(?, ?)"])
+            geometry_args = [[wkb, srid] for wkb in wkbs]
         sql = f"INSERT INTO {_q(layer)} ({', '.join(names)}) VALUES ({marks})"
-        srid = self.srid
         with self.transaction():
             first = self._next_id(layer)
             ids = list(range(first, first + len(rows)))
             try:
                 self.conn.executemany(sql, [
-                    [fid] + [values.get(c) for c in cols] + [wkb, srid]
-                    for fid, values, wkb in zip(ids, values_list, wkbs)])
+                    [fid] + [values.get(c) for c in cols] + geometry_arg
+                    for fid, values, geometry_arg in zip(ids, values_list, geometry_args)])
             except _sqlite.IntegrityError as exc:
                 raise StoreError(f"{layer}: cannot insert features: {exc}") from None
             now, user, batch = _now(), self.user, self._batch
@@ -688,13 +756,15 @@ class Inventory:
         into ``layer`` without per-row index upkeep.
 
         Inside, rows inserted into ``layer`` are not added to its R*Tree
-        spatial index (nor is SpatiaLite's last-insert time touched) one by
-        one: SpatiaLite's ``gii_`` and ``tmi_`` triggers are dropped, and on
+        spatial index (nor is SpatiaLite's last-insert time touched, nor the
+        geometry parsed again for its type and SRID, which :meth:`insert_many`
+        and :meth:`insert` have checked) one by one: SpatiaLite's ``gii_``,
+        ``tmi_`` and ``ggi_`` triggers are dropped, and on
         the way out the new rows are indexed in one statement (the entries
         the trigger's ``RTreeAlign`` would make) and the triggers are
         re-created from their own SQL, so the index is complete and the
         schema text unchanged.
-        This is what ogr2ogr does for large loads, made safe by doing it all
+        Deferring the index is what ogr2ogr does for large loads, made safe by doing it all
         inside the transaction: if anything fails, the rollback restores the
         triggers and the index as they were.  Updates and deletes keep their
         triggers and stay indexed as usual.  ``batch`` tags the history rows
@@ -724,7 +794,9 @@ class Inventory:
     def _deferred_index(self, layer: str) -> Iterator["Inventory"]:
         """The inside of :meth:`bulk_load` (already in its transaction)."""
         triggers = {}
-        for prefix in ("gii", "tmi"):
+        # ggi checks each new geometry's type and SRID by parsing it again;
+        # insert_many has checked the types and writes the inventory's SRID.
+        for prefix in ("gii", "tmi", "ggi"):
             name = f"{prefix}_{layer}_{GEOM}"
             row = self.conn.execute(
                 "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",

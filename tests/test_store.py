@@ -14,7 +14,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.geometry.polygon import orient
 
-from ecoinv import schema
+from ecoinv import schema, store
 from ecoinv.geometry import GeometryError
 from ecoinv.store import (SCHEMA_VERSION, FeatureNotFound, Inventory, InventoryLocked,
                           SpatialiteMissing, StoreError)
@@ -479,6 +479,35 @@ def test_insert_many_rolls_back_with_its_transaction(inv, inventory_path):
                 raise RuntimeError
     assert inv.count("assets") == 3
     assert inv.insert("assets", {"name": "n", "category": "geopark"}, box(1, 1, 2, 2)) == 4
+
+
+def test_spatialite_blobs_are_byte_for_byte_those_of_geom_from_wkb(inv):
+    """The BLOBs insert_many writes itself are what SpatiaLite's GeomFromWKB makes."""
+    ring = box(126, 45, 127, 46).exterior
+    holes = [box(126.2, 45.2, 126.4, 45.4).exterior, box(126.5, 45.5, 126.6, 45.6).exterior]
+    multipolygons = [
+        MultiPolygon([box(126, 45, 127, 46)]),
+        MultiPolygon([Polygon(ring, holes)]),                             # holes
+        MultiPolygon([Polygon(ring, holes[:1]), box(128, 47, 128.5, 47.5)]),  # parts
+        MultiPolygon([box(128, 47, 128.5, 47.5), Polygon(ring, holes)]),
+        MultiPolygon([Polygon([(126.1 + 0.01 * k, 45 + 0.3 * (k % 2)) for k in range(40)]
+                              + [(126.1, 46)])]),
+    ]
+    points = [Point(126.5, 45.75), Point(-0.0, 1e-300)]
+    for geoms in (multipolygons, points):
+        blobs = store.spatialite_blobs(geoms, inv.srid)
+        expected = [inv.conn.execute("SELECT GeomFromWKB(?, ?)", [shapely.to_wkb(g), inv.srid])
+                    .fetchone()[0] for g in geoms]
+        assert blobs == expected
+        # and SpatiaLite reads them back as the same geometries
+        for g, blob in zip(geoms, blobs):
+            back = inv.conn.execute("SELECT AsBinary(?)", [blob]).fetchone()[0]
+            assert shapely.from_wkb(back).equals_exact(g, 0)
+    # Anything else is left to SpatiaLite.
+    assert store.spatialite_blobs([MultiPolygon()], inv.srid) is None
+    assert store.spatialite_blobs([box(0, 0, 1, 1)], inv.srid) is None
+    assert store.spatialite_blobs([Point(0, 0), MultiPolygon([box(0, 0, 1, 1)])], inv.srid) is None
+    assert store.spatialite_blobs([], inv.srid) == []
 
 
 def _index_is_complete(inv, layer):
