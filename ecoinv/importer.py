@@ -16,8 +16,16 @@ choices; the CLI does the same from its options.
 """
 from __future__ import annotations
 
+import atexit
+import collections
+import contextlib
+import itertools
+import multiprocessing
+import os
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -33,7 +41,9 @@ from .encoding import encoding_label
 from .errors import EcoinvError
 from .geometry import (GEOMETRY_TYPE_NAMES, GeometryError, check_all_for_layer, object_array,
                        check_for_layer, polygons_of)
-from .sources import Source, SourceFeature, open_source
+from .sources import (ShapefileRecords, ShapefileSource, Source, SourceFeature,
+                      open_source)
+from .store import EncodedRows, encode_rows
 
 ON_UNKNOWN = ("error", "skip", "keep-as-remark")
 MAX_ENTRIES = 10_000      # per-feature report lines kept (counts are always exact)
@@ -41,6 +51,11 @@ MAX_REFUSALS = 100        # stop reading after this many refused features
 BULK_MIN_FEATURES = 2000  # from this many features on, the spatial index is built at the end
 _COERCE_CACHE = 20_000     # source values whose stored form is remembered, per import
 ASSET_NAME = "asset_name"  # pseudo-target of asset_zones: the asset named by the zone file
+# Imports of polygon shapefiles this large prepare their batches in worker
+# processes (one per core, up to MAX_WORKERS) while this process writes.
+PARALLEL_MIN_FEATURES = 20_000
+MAX_WORKERS = 4
+WORKERS_ENV = "ECOINV_IMPORT_WORKERS"
 
 
 # --- errors ---------------------------------------------------------------------------
@@ -496,55 +511,116 @@ class _Survey:
 
 @dataclass
 class _Item:
-    feat: SourceFeature
+    """A feature whose attributes and geometry passed their checks."""
+    index: int
     name: str | None
     values: dict
-    geometry: BaseGeometry
+    # Only while it is prepared (not sent between processes):
+    geometry: BaseGeometry | None = None    # checked, in the source CRS
     repaired: bool = False
-    projected: BaseGeometry | None = None  # ``geometry`` in the storage CRS, known valid
+    projected: BaseGeometry | None = None   # ``geometry`` in the storage CRS, known valid
 
 
-class _Importer:
-    def __init__(self, inv, src: Source, plan: ImportPlan, report: ImportReport, *,
-                 on_unknown: str, repair: bool):
-        self.inv, self.src, self.plan, self.report = inv, src, plan, report
+@dataclass
+class _Line:
+    """A report line of a prepared batch."""
+    entry: FeatureEntry
+    item: int = -1       # the batch's item it is about (-1: a feature that is no item)
+    counts: bool = True  # adds to its action's count (a second repair of one feature does not)
+
+
+@dataclass
+class _Write:
+    """An item to write, with its row in the batch's encoded rows."""
+    item: int
+    row: int
+    outside: bool        # outside the inventory's boundary extent
+
+
+@dataclass
+class _Prepared:
+    """A batch of features after all that an import does without the
+    inventory, in the order the import reports and writes it: report lines
+    and items (whose keys the writer checks) from the features' own checks,
+    then report lines and writes from reprojection, with the rows to write.
+    Made in the importing process or in a worker process."""
+    read: int                       # features read
+    checked: list                   # _Line, or an int: the item whose key is checked there
+    items: list[_Item]
+    written: list                   # _Line or _Write, each about an item
+    rows: EncodedRows | None
+    warnings: dict[str, int]        # what reading the records found (see ShapefileRecords)
+    bad_values: int
+
+
+class _Preparer:
+    """The part of an import that needs no inventory connection, batch by
+    batch: attributes coerced and checked, geometries checked, repaired and
+    reprojected, areas measured and rows encoded (:meth:`prepare`).  Its
+    report lines go into the :class:`_Prepared` batch rather than the report,
+    so that it can run in a worker process (:func:`_worker_start`)."""
+
+    def __init__(self, plan: ImportPlan, *, label: str, target_crs, srid: int,
+                 extent: tuple | None, assets: dict[str, list[int]], on_unknown: str,
+                 repair: bool):
+        self.plan = plan
         self.layer = plan.target_layer
         self.ldef = schema.LAYERS[self.layer]
         self.fields = {f.name: f for f in self.ldef.fields}
         self.on_unknown = on_unknown
         self.repair = repair
         self.polygonal = self.ldef.geometry_type == "MULTIPOLYGON"
-        self.transform = crsmod.transformer(plan.crs, inv.crs)
-        self.seen_keys: dict[str, int] = {}
+        self.target_crs, self.srid = target_crs, srid
+        self.transform = crsmod.transformer(plan.crs, target_crs)
         self.name_field = (plan.mapping.get("name") or plan.mapping.get(ASSET_NAME)
                            or _name_like_field(plan.fields) or plan.key)
-        self.assets = self._asset_names() if self.layer == "asset_zones" else {}
-        self.outside = 0
-        self._pending: list[tuple[_Item, BaseGeometry]] = []  # new features not yet inserted
-        self._label = src.label
+        self.assets = assets
+        self.extent = extent
+        self._label = label
         self._defaults = {k: v for k, v in plan.defaults.items() if k != ASSET_NAME}
         self._coerced: dict = {}   # (field, type, raw value) -> (value, error)
         self._sources: dict = {}   # the file's own source text -> provenance
-        ext = inv.extent("boundary") or inv.extent("districts")
-        self.extent = ext if self.layer not in ("boundary", "districts") else None
+        self._lines: list = []     # where report lines go
+        self._about = -1           # the item they are about
+        self._repairs = 0          # repair lines so far
 
-    # -- per feature: attributes
-    def _asset_names(self) -> dict[str, list[int]]:
-        cols = self.inv.read_arrays("assets", columns=["name", "name_en"], with_geometry=False)
-        out: dict[str, list[int]] = {}
-        for fid, name, name_en in zip(cols["id"], cols["name"], cols["name_en"]):
-            for n in {name, name_en} - {None, ""}:
-                out.setdefault(_norm(n), []).append(int(fid))
-        return out
+    def prepare(self, batch: list[SourceFeature], warnings: dict[str, int] | None = None,
+                bad_values: int = 0) -> _Prepared:
+        self._lines, self._about = checked, _ = [], -1
+        survey = self.survey(batch)
+        items: list[_Item] = []
+        for pos, feat in enumerate(batch):
+            repairs_before = self._repairs
+            name = _feature_name(feat, self.name_field)
+            values = self.attributes(feat, name)
+            geom = self.geometry(feat, name, survey, pos) if values is not None else None
+            if values is not None and geom is not None:
+                checked.append(len(items))
+                items.append(_Item(feat.index, name, values, geom,
+                                   repaired=self._repairs > repairs_before,
+                                   projected=(survey.projected[pos] if survey.projected
+                                              and geom is feat.geometry else None)))
+        self._lines = written = []
+        rows = self.reproject(items)
+        for it in items:
+            it.geometry = it.projected = None
+        self._lines = []
+        return _Prepared(len(batch), checked, items, written, rows, dict(warnings or {}),
+                         bad_values)
+
+    # -- report lines
+    def _line(self, index: int, name, action: str, reason: str, field=None, *,
+              counts: bool = True) -> None:
+        self._lines.append(_Line(FeatureEntry(index, name, action, reason, field), self._about,
+                                 counts))
+        if action == "repaired":
+            self._repairs += 1
 
     def _refuse(self, feat, name, reason, field=None) -> None:
-        self._flush()  # keep the report and the writes in feature order
-        self.report.refused += 1
-        self.report.add(FeatureEntry(feat.index, name, "refused", reason, field))
+        self._line(feat.index, name, "refused", reason, field)
 
     def _skip(self, feat, name, reason, field=None) -> None:
-        self.report.skipped += 1
-        self.report.add(FeatureEntry(feat.index, name, "skipped", reason, field))
+        self._line(feat.index, name, "skipped", reason, field)
 
     def _unknown(self, feat, name, target, src_field, raw, message, values, remarks) -> bool:
         """Apply --on-unknown to a value that cannot be stored; False = feature is done."""
@@ -762,21 +838,19 @@ class _Importer:
             self._refuse(feat, name, f"geometry needs repair: {'; '.join(notes)} (repair is off)")
             return None
         if notes:
-            self.report.repaired += 1
-            self.report.add(FeatureEntry(feat.index, name, "repaired", "; ".join(notes)))
+            self._line(feat.index, name, "repaired", "; ".join(notes))
         return g
 
-    # -- per batch: reproject, then write
-    def write_batch(self, items: list[_Item], write: bool) -> None:
-        """Reproject, check and write a batch of features.
+
+    # -- per batch: reproject, check and encode
+    def reproject(self, items: list[_Item]) -> EncodedRows | None:
+        """Reproject, check and encode a batch's items; the rows to write.
 
         The GEOS and PROJ work is done for the whole batch at once; the
-        report lines are then written feature by feature, in the order the
-        features come, and new features are inserted together
-        (:meth:`Inventory.insert_many`) between them.
+        report lines and writes then follow the items' order.
         """
         if not items:
-            return
+            return None
         n = len(items)
         geoms = np.empty(n, dtype=object)
         geoms[:] = [it.projected for it in items]
@@ -810,47 +884,117 @@ class _Importer:
             out = ((bounds[:, 2] < xmin) | (bounds[:, 0] > xmax)
                    | (bounds[:, 3] < ymin) | (bounds[:, 1] > ymax))
             outside[fast] = out & ok
-        existing = self._existing_by_key(items) if write else {}
         fast_pos = fast_pos.tolist()
+        outside = outside.tolist()
+        to_write: list[int] = []
+        stored_list: list[BaseGeometry] = []
         for k, it in enumerate(items):
+            self._about = k
             if not finite[k]:
-                self._refuse(it.feat, it.name, f"coordinates cannot be transformed from "
-                             f"{crsmod.crs_label(self.plan.crs)} to {crsmod.crs_label(self.inv.crs)}"
-                             " (wrong CRS?)")
+                self._line(it.index, it.name, "refused",
+                           f"coordinates cannot be transformed from "
+                           f"{crsmod.crs_label(self.plan.crs)} to {crsmod.crs_label(self.target_crs)}"
+                           " (wrong CRS?)")
                 continue
             if fast_pos[k] >= 0:
                 error = errors_fast[fast_pos[k]]
                 if error is not None:
-                    self._refuse(it.feat, it.name, error)
+                    self._line(it.index, it.name, "refused", error)
                     continue
                 stored = stored_fast[fast_pos[k]]
-                if outside[k]:
-                    self.outside += 1
+                is_outside = outside[k]
             else:
                 g = geoms[k]
                 # Reprojection can fold a barely valid polygon.
                 if not self.repair:
-                    self._refuse(it.feat, it.name, "invalid after reprojection: "
-                                 f"{shapely.is_valid_reason(g)} (repair is off)")
+                    self._line(it.index, it.name, "refused", "invalid after reprojection: "
+                               f"{shapely.is_valid_reason(g)} (repair is off)")
                     continue
                 reason = f"invalid after reprojection: {shapely.is_valid_reason(g)}"
                 g = _make_valid_polygonal(g)
-                self._flush()  # keep the report and the writes in feature order
-                if not it.repaired:
-                    self.report.repaired += 1
-                self.report.add(FeatureEntry(it.feat.index, it.name, "repaired", reason))
+                self._line(it.index, it.name, "repaired", reason, counts=not it.repaired)
                 try:
                     stored = check_for_layer(g, self.ldef.geometry_type)
                 except GeometryError as exc:
-                    self._refuse(it.feat, it.name, str(exc))
+                    self._line(it.index, it.name, "refused", str(exc))
                     continue
-                if self.extent is not None and not crsmod.boxes_intersect(stored.bounds,
-                                                                          self.extent):
+                is_outside = (self.extent is not None
+                              and not crsmod.boxes_intersect(stored.bounds, self.extent))
+            self._lines.append(_Write(k, len(to_write), bool(is_outside)))
+            to_write.append(k)
+            stored_list.append(stored)
+        self._about = -1
+        if not to_write:
+            return None
+        return encode_rows(self.layer, [items[k].values for k in to_write], stored_list,
+                           self.target_crs, self.srid)
+
+
+
+class _Importer:
+    """The part of an import that reads and writes the inventory, applied
+    to prepared batches in file order: keys checked across the whole file,
+    features with a known key updated, new ones inserted together, and the
+    report kept in feature order."""
+
+    def __init__(self, inv, plan: ImportPlan, report: ImportReport):
+        self.inv, self.plan, self.report = inv, plan, report
+        self.layer = plan.target_layer
+        self.seen_keys: dict[str, int] = {}
+        self.outside = 0
+        self.warnings: dict[str, int] = {}  # what reading record ranges found
+        self.bad_values = 0
+        self._pending: list[tuple[_Item, int]] = []  # new features not yet inserted, with rows
+        self._rows: EncodedRows | None = None        # the rows of the batch being applied
+
+    def apply(self, prepared: _Prepared) -> None:
+        report = self.report
+        for msg, n in prepared.warnings.items():
+            self.warnings[msg] = self.warnings.get(msg, 0) + n
+        self.bad_values += prepared.bad_values
+        items = prepared.items
+        dropped: set[int] = set()
+        for event in prepared.checked:
+            if isinstance(event, _Line):
+                self._report(event)
+            elif not self.check_key(items[event]):
+                dropped.add(event)
+        # After a refusal nothing more is written (it will be rolled back); the
+        # rest is still checked so the report lists everything.
+        write = report.refused == 0
+        existing = (self._existing_by_key([it for k, it in enumerate(items) if k not in dropped])
+                    if write else {})
+        self._rows = prepared.rows
+        try:
+            for event in prepared.written:
+                if event.item in dropped:
+                    continue
+                if isinstance(event, _Line):
+                    self._flush()  # keep the report and the writes in feature order
+                    self._report(event)
+                    continue
+                if event.outside:
                     self.outside += 1
-            if not write:
-                continue
-            self._write(it, stored, existing)
-        self._flush()
+                if write:
+                    self._write(items[event.item], event.row, existing)
+            self._flush()
+        finally:
+            self._rows = None
+        report.processed += prepared.read
+
+    def _report(self, line: _Line) -> None:
+        action = line.entry.action
+        if action == "refused":
+            self._flush()  # keep the report and the writes in feature order
+            self.report.refused += 1
+        elif action == "skipped":
+            self.report.skipped += 1
+        elif action == "repaired" and line.counts:
+            self.report.repaired += 1
+        self.report.add(line.entry)
+
+    def _refuse(self, item: _Item, reason: str, field: str | None = None) -> None:
+        self._report(_Line(FeatureEntry(item.index, item.name, "refused", reason, field)))
 
     def _existing_by_key(self, items: list[_Item]) -> dict:
         """{key: the first feature (lowest id) with that source_key} for a batch."""
@@ -863,12 +1007,13 @@ class _Importer:
                 found.setdefault(f.props["source_key"], f)
         return found
 
-    def _write(self, it: _Item, geom: BaseGeometry, existing_by_key: dict) -> None:
+    def _write(self, it: _Item, row: int, existing_by_key: dict) -> None:
         key = it.values.get("source_key") if self.plan.key else None
         existing = existing_by_key.get(key) if key is not None else None
         if existing is None:
-            self._pending.append((it, geom))
+            self._pending.append((it, row))
             return
+        geom = shapely.from_wkb(self._rows.wkbs[row])
         changed = {k: v for k, v in it.values.items() if existing.props.get(k) != v}
         same_geom = existing.geometry is not None and (
             shapely.equals_exact(existing.geometry, geom, tolerance=1e-9)
@@ -883,11 +1028,11 @@ class _Importer:
             self.inv.update(self.layer, existing.id, props=changed or None,
                             geometry=None if same_geom else geom)
         except (schema.SchemaError, GeometryError, EcoinvError) as exc:
-            self._refuse(it.feat, it.name, str(exc))
+            self._refuse(it, str(exc))
             return
         self.report.updated += 1
         what = sorted(set(changed) - {"source"}) + ([] if same_geom else ["geometry"])
-        self.report.add(FeatureEntry(it.feat.index, it.name, "updated",
+        self.report.add(FeatureEntry(it.index, it.name, "updated",
                                      f"changed: {', '.join(what)} (id {existing.id})"))
 
     def _flush(self) -> None:
@@ -903,15 +1048,15 @@ class _Importer:
         pending, self._pending = self._pending, []
         if not pending:
             return
+        rows = self._rows
         try:
-            self.inv.insert_many(self.layer, [it.values for it, _ in pending],
-                                 [g for _, g in pending], validated=True)
+            self.inv.insert_encoded(rows.take([row for _, row in pending]))
         except (schema.SchemaError, GeometryError, EcoinvError):
-            for it, g in pending:
+            for it, row in pending:
                 try:
-                    self.inv.insert(self.layer, it.values, g)
+                    self.inv.insert(self.layer, it.values, shapely.from_wkb(rows.wkbs[row]))
                 except (schema.SchemaError, GeometryError, EcoinvError) as exc:
-                    self._refuse(it.feat, it.name, str(exc))
+                    self._refuse(it, str(exc))
                 else:
                     self.report.added += 1
             return
@@ -923,11 +1068,134 @@ class _Importer:
             return True
         first = self.seen_keys.get(key)
         if first is not None:
-            self._refuse(item.feat, item.name, f"key {key!r} also used by feature {first}; keys "
-                         "must be unique in the file", self.plan.key)
+            self._refuse(item, f"key {key!r} also used by feature {first}; keys must be unique "
+                         "in the file", self.plan.key)
             return False
-        self.seen_keys[key] = item.feat.index
+        self.seen_keys[key] = item.index
         return True
+
+
+# --- batches, prepared here or in worker processes ------------------------------------------
+
+def _record_ranges(count: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(count, start + size)) for start in range(0, count, size)]
+
+
+def _import_workers(requested: int | None, src: Source, feature_count: int) -> int:
+    """How many worker processes prepare the batches (0: this process does)."""
+    if not (isinstance(src, ShapefileSource) and src.reads_record_ranges):
+        return 0
+    if requested is None:
+        env = os.environ.get(WORKERS_ENV, "").strip()
+        if env:
+            try:
+                requested = int(env)
+            except ValueError:
+                raise ImportSetupError(f"{WORKERS_ENV}={env!r}: not a number of processes") \
+                    from None
+        elif feature_count < PARALLEL_MIN_FEATURES:
+            return 0
+        else:
+            requested = min(os.cpu_count() or 1, MAX_WORKERS)
+            if requested < 2:
+                return 0
+    return max(0, int(requested))
+
+
+# The worker process's source reader and preparer (see _worker_start).
+_worker_state: tuple[ShapefileSource, ShapefileRecords, _Preparer] | None = None
+
+
+def _worker_start(source: tuple, preparer: dict) -> None:
+    """A worker process opens the shapefile and prepares as the importer would."""
+    global _worker_state
+    shp, encoding, archive, layer_name = source
+    src = ShapefileSource(shp, encoding=encoding, archive=archive, layer_name=layer_name)
+    _worker_state = (src, src.records(), _Preparer(**preparer))
+    # Closed while the interpreter is whole: GDAL's handles left to the
+    # garbage collector at exit make noise on stderr.
+    atexit.register(_worker_stop)
+
+
+def _worker_stop() -> None:
+    global _worker_state
+    if _worker_state is not None:
+        _, records, _ = _worker_state
+        _worker_state = None
+        records.close()
+
+
+def _worker_prepare(start: int, stop: int) -> _Prepared:
+    _, records, preparer = _worker_state
+    feats = records.read(start, stop)
+    warnings, bad_values = records.warnings, records.bad_values
+    records.warnings, records.bad_values = {}, 0
+    return preparer.prepare(feats, warnings, bad_values)
+
+
+def _prepared_in_workers(src: ShapefileSource, preparer: dict, ranges: list[tuple[int, int]],
+                         workers: int) -> Iterator[_Prepared]:
+    """The prepared batches of ``ranges``, in order, made by ``workers`` processes.
+
+    Processes are spawned, not forked: the importing process may have
+    threads (the desktop app's), which a fork would copy in whatever state
+    they are.  At most a few batches per worker wait to be written, so
+    memory stays bounded.
+    """
+    source = (src.shp, src.encoding, src.path if src.path != src.shp else None, src.layer_name)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_start, initargs=(source, preparer))
+    done = False
+    try:
+        todo = iter(ranges)
+        ahead = collections.deque(pool.submit(_worker_prepare, *r)
+                                  for r in itertools.islice(todo, 2 * workers + 1))
+        while ahead:
+            prepared = ahead.popleft().result()
+            following = next(todo, None)
+            if following is not None:
+                ahead.append(pool.submit(_worker_prepare, *following))
+            yield prepared
+        done = True
+    finally:
+        # After a cancel, a refusal or an error, batches not started are
+        # dropped and nothing waits for those under way.
+        pool.shutdown(wait=done, cancel_futures=not done)
+
+
+def _prepared_batches(src: Source, preparer: dict, batch_size: int, workers: int,
+                      notes: list[str]) -> Iterator[_Prepared]:
+    """The source's features in prepared batches, in file order."""
+    local = _Preparer(**preparer)
+    if not (isinstance(src, ShapefileSource) and src.reads_record_ranges):
+        for batch in _batches(src.features(), batch_size):
+            yield local.prepare(batch)
+        return
+    ranges = _record_ranges(src.feature_count, batch_size)
+    if workers:
+        batches = _prepared_in_workers(src, preparer, ranges, workers)
+        try:
+            first = next(batches, None)
+        except (BrokenProcessPool, OSError) as exc:
+            # No process could be started (or none could open the file): this
+            # process does the work, as on a single core.
+            notes.append(f"worker processes unavailable ({type(exc).__name__}); "
+                         "prepared in one process")
+        else:
+            if first is not None:
+                yield first
+            try:
+                yield from batches
+            except BrokenProcessPool as exc:
+                raise ImportProblem(f"{src.path.name}: a worker process of the import "
+                                    f"stopped ({exc}); nothing was imported") from None
+            return
+    with src.records() as records:
+        for start, stop in ranges:
+            feats = records.read(start, stop)
+            warnings, bad_values = records.warnings, records.bad_values
+            records.warnings, records.bad_values = {}, 0
+            yield local.prepare(feats, warnings, bad_values)
 
 
 def _name_like_field(fields: list[tuple[str, str]]) -> str | None:
@@ -970,13 +1238,13 @@ def _batches(features: Iterator[SourceFeature], size: int) -> Iterator[list[Sour
     if batch:
         yield batch
 
-
 def import_file(inv, path, layer: str, *, source_layer: str | None = None, crs=None,
                 encoding: str | None = None, mapping: dict | None = None,
                 defaults: dict | None = None, key: str | None = None,
                 on_unknown: str = "error", repair: bool = True, dry_run: bool = False,
                 progress: Callable[[int, int], None] | None = None,
-                cancel: Callable[[], bool] | None = None, batch_size: int = 500) -> ImportReport:
+                cancel: Callable[[], bool] | None = None, batch_size: int = 500,
+                workers: int | None = None) -> ImportReport:
     """Import one layer of a file into ``layer`` of the inventory, all or nothing.
 
     Raises ImportSetupError / CrsUnknown / NoFeatures before writing
@@ -985,6 +1253,13 @@ def import_file(inv, path, layer: str, *, source_layer: str | None = None, crs=N
     every step inside the transaction and rolls it back; its refusals are
     in the returned report (``status == "dry-run"``, ``refused > 0``)
     rather than raised.
+
+    ``workers``: processes that prepare batches (read, check, reproject,
+    measure) while this one writes; 0 for none.  By default (None) a
+    polygon shapefile of :data:`PARALLEL_MIN_FEATURES` or more uses one per
+    core up to :data:`MAX_WORKERS` (or ``$ECOINV_IMPORT_WORKERS``).  Where
+    they run makes no difference to the result: the same rows, history and
+    report.
     """
     started = time.monotonic()
     with open_source(path, layer=source_layer, encoding=encoding) as src:
@@ -1015,46 +1290,40 @@ def import_file(inv, path, layer: str, *, source_layer: str | None = None, crs=N
         # A large import defers the spatial index to the end (inside the same
         # transaction, so a refusal or cancel still leaves the file as it was).
         bulk = plan.feature_count >= BULK_MIN_FEATURES
-        worker = _Importer(inv, src, plan, report, on_unknown=on_unknown, repair=repair)
+        ext = inv.extent("boundary") or inv.extent("districts")
+        preparer = dict(
+            plan=plan, label=src.label, target_crs=inv.crs, srid=inv.srid,
+            extent=ext if layer not in ("boundary", "districts") else None,
+            assets=_asset_names(inv) if layer == "asset_zones" else {},
+            on_unknown=on_unknown, repair=repair)
+        n_workers = _import_workers(workers, src, plan.feature_count)
+        writer = _Importer(inv, plan, report)
         if progress:
             progress(0, report.total)
+        batches = _prepared_batches(src, preparer, max(1, int(batch_size)), n_workers,
+                                    report.notes)
         try:
-            with (inv.bulk_load(layer, batch=batch_tag) if bulk
-                  else inv.transaction(batch=batch_tag)):
-                for batch in _batches(src.features(), max(1, int(batch_size))):
+            with contextlib.closing(batches), \
+                    (inv.bulk_load(layer, batch=batch_tag) if bulk
+                     else inv.transaction(batch=batch_tag)):
+                for prepared in batches:
                     if cancel is not None and cancel():
                         report.status = "cancelled"
                         raise ImportCancelled(
                             f"{src.path.name}: import cancelled after {report.processed} "
                             f"of {report.total} features; nothing was imported", report)
-                    survey = worker.survey(batch)
-                    items = []
-                    for pos, feat in enumerate(batch):
-                        repaired_before = report.repaired
-                        name = _feature_name(feat, worker.name_field)
-                        values = worker.attributes(feat, name)
-                        geom = (worker.geometry(feat, name, survey, pos)
-                                if values is not None else None)
-                        if values is not None and geom is not None:
-                            item = _Item(feat, name, values, geom,
-                                         repaired=report.repaired > repaired_before,
-                                         projected=(survey.projected[pos] if survey.projected
-                                                    and geom is feat.geometry else None))
-                            if worker.check_key(item):
-                                items.append(item)
-                    # After a refusal nothing more is written (it will be rolled
-                    # back); the rest is still checked so the report lists everything.
-                    worker.write_batch(items, write=report.refused == 0)
-                    report.processed += len(batch)
+                    writer.apply(prepared)
                     if progress:
                         progress(report.processed, max(report.total, report.processed))
                     if report.refused >= MAX_REFUSALS:
                         report.notes.append(f"stopped after {MAX_REFUSALS} refused features")
                         break
+                if isinstance(src, ShapefileSource) and src.reads_record_ranges:
+                    src.finish_reading(writer.warnings, writer.bad_values)
                 report.total = max(report.total, report.processed)
-                if worker.outside:
+                if writer.outside:
                     report.notes.append(
-                        f"{worker.outside} features lie outside the inventory's boundary extent "
+                        f"{writer.outside} features lie outside the inventory's boundary extent "
                         "(wrong CRS?)")
                 src_notes = [n for n in src.notes if n not in report.notes]
                 report.notes += src_notes
@@ -1076,6 +1345,16 @@ def import_file(inv, path, layer: str, *, source_layer: str | None = None, crs=N
         finally:
             report.seconds = time.monotonic() - started
     return report
+
+
+def _asset_names(inv) -> dict[str, list[int]]:
+    """{normalised name: asset ids}: what a zone file's asset names are matched against."""
+    cols = inv.read_arrays("assets", columns=["name", "name_en"], with_geometry=False)
+    out: dict[str, list[int]] = {}
+    for fid, name, name_en in zip(cols["id"], cols["name"], cols["name_en"]):
+        for n in {name, name_en} - {None, ""}:
+            out.setdefault(_norm(n), []).append(int(fid))
+    return out
 
 
 def _first_reason(report: ImportReport, action: str) -> str:

@@ -17,7 +17,7 @@ encoding, report it, and strip half characters.  Polygon shapefiles (land
 survey deliveries run to millions of parcels) are read a chunk of records
 at a time: the simple records (one closed ring) are built straight from the
 .shp's coordinate arrays, the others are left to GDAL (see
-:meth:`ShapefileSource._direct_features`).
+:class:`ShapefileRecords`).
 
 Files are checked before GDAL sees them: GDAL opens a truncated .shp or a
 shapefile without .dbf without complaint and would import it silently
@@ -344,10 +344,14 @@ def _gdal_warnings(notes: list[str]):
         yield
     finally:
         logger.removeHandler(handler)
-        for msg, n in handler.counts.items():
-            note = f"GDAL warning{f' ({n}×)' if n > 1 else ''}: {msg}"
-            if note not in notes:
-                notes.append(note)
+        _warning_notes(handler.counts, notes)
+
+
+def _warning_notes(counts: dict[str, int], notes: list[str]) -> None:
+    for msg, n in counts.items():
+        note = f"GDAL warning{f' ({n}×)' if n > 1 else ''}: {msg}"
+        if note not in notes:
+            notes.append(note)
 
 
 def _gdal_message(exc: Exception) -> str:
@@ -556,109 +560,181 @@ class ShapefileSource(Source):
             return struct.unpack("<i", raw)[0], True
         return text, True
 
+    def _open_geometries(self):
+        """GDAL's view of the file, for the geometries only."""
+        try:
+            # latin-1 maps every byte to one character, so GDAL's strings can be
+            # turned back into the DBF's bytes; we only need its geometries.
+            with fiona.open(self.shp, encoding="latin1") as c:
+                fiona_names = list(c.schema["properties"])
+            return fiona.open(self.shp, encoding="latin1", ignore_fields=fiona_names)
+        except Exception as exc:  # fiona raises several DriverError kinds
+            raise self._err(f"GDAL cannot read it: {_gdal_message(exc)}") from None
+
+    @property
+    def reads_record_ranges(self) -> bool:
+        """Whether :meth:`records` can read any range of records on its own
+        (polygon files, the survey deliveries), so that an import can read
+        its batches in several processes at once."""
+        return self.shape_type in _DIRECT_SHAPE_TYPES
+
+    def records(self) -> "ShapefileRecords":
+        """A reader of record ranges (polygon files only, see :attr:`reads_record_ranges`)."""
+        if not self.reads_record_ranges:
+            raise self._err(f"{_SHP_TYPES[self.shape_type]} records are read in order only")
+        return ShapefileRecords(self)
+
+    def finish_reading(self, warnings: dict[str, int], bad_values: int) -> None:
+        """The notes of a whole read: GDAL's warnings, counted, and the text
+        values that were not valid in the encoding."""
+        _warning_notes(warnings, self.notes)
+        if bad_values:
+            self.notes.append(f"{bad_values} text values had bytes invalid in "
+                              f"{encmod.encoding_label(self.encoding)} (shown as �); "
+                              "check --encoding")
+
+    def features(self) -> Iterator[SourceFeature]:
+        if self.reads_record_ranges:  # the survey files, read directly
+            with self.records() as records:
+                start = 0
+                while start < self._count:
+                    stop = min(self._count, start + _CHUNK)
+                    yield from records.read(start, stop)
+                    start = stop
+            self.finish_reading(records.warnings, records.bad_values)
+            return
+        header = self.dbf_header
+        reclen = header.record_length
+        collection = self._open_geometries()
+        with collection, open(self.dbf, "rb") as dbf, _gdal_warnings(self.notes):
+            dbf.seek(header.header_length)
+            next_fid = 0
+            for feat in collection:
+                fid = int(feat.id)
+                if fid != next_fid:
+                    dbf.seek(header.header_length + fid * reclen)
+                rec = dbf.read(reclen)
+                next_fid = fid + 1
+                if len(rec) < reclen:
+                    raise self._err(f"feature {fid}: the .dbf ends early (truncated)")
+                props = {name: self._value(rec[f.offset:f.offset + f.length], f)
+                         for name, f in self._dbf_fields}
+                geom, repairs, problem = geometry_from_fiona(feat.geometry)
+                yield SourceFeature(fid, props, geom, repairs, problem)
+        self.finish_reading({}, self._bad_values)
+        self._bad_values = 0
+
+
+class ShapefileRecords:
+    """Polygon records of a shapefile read by number, a chunk at a time.
+
+    What GDAL reads for a simple record — one closed ring of 4 or more
+    points, or a null shape — is built here from the coordinate arrays
+    (the same numbers GDAL would return, without a Python object per
+    vertex).  Every other record (several rings, which GDAL sorts into
+    polygons and holes; short or open rings; anything odd in the record)
+    is read by GDAL itself.  Records marked deleted in the .dbf are
+    skipped, as GDAL skips them.
+
+    Any range can be read on its own, so each process of a parallel import
+    reads its own batches.  What reading found is counted here
+    (:attr:`warnings` from GDAL, :attr:`bad_values` not valid in the
+    encoding) and becomes notes through :meth:`ShapefileSource.finish_reading`.
+    """
+
+    def __init__(self, src: ShapefileSource):
+        self.src = src
+        self.warnings: dict[str, int] = {}
+        self.bad_values = 0
+        self._names = [name for name, _ in src._dbf_fields]
+        self._caches: list[dict] = [{} for _ in src._dbf_fields]
+        with contextlib.ExitStack() as stack:
+            # Entered, the collection also routes GDAL's warnings to logging.
+            self._collection = stack.enter_context(src._open_geometries())
+            self._shp, self._shx, self._dbf = (stack.enter_context(open(path, "rb"))
+                                               for path in (src.shp, src.shx, src.dbf))
+            self._shp_size = os.fstat(self._shp.fileno()).st_size
+            self._open = stack.pop_all()
+
+    def close(self) -> None:
+        self._open.close()
+
+    def __enter__(self) -> "ShapefileRecords":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def read(self, start: int, stop: int) -> list[SourceFeature]:
+        """The features of records ``start`` to ``stop`` (not included)."""
+        out: list[SourceFeature] = []
+        stop = min(stop, self.src._count)
+        warnings = _GdalWarnings()
+        logger = logging.getLogger("fiona")
+        logger.addHandler(warnings)
+        try:
+            while start < stop:
+                start = self._read_chunk(start, stop, out)
+        finally:
+            logger.removeHandler(warnings)
+            for msg, n in warnings.counts.items():
+                self.warnings[msg] = self.warnings.get(msg, 0) + n
+        return out
+
+    def _read_chunk(self, start: int, stop: int, out: list) -> int:
+        src, header = self.src, self.src.dbf_header
+        reclen = header.record_length
+        self._shx.seek(100 + 8 * start)
+        index = np.frombuffer(self._shx.read(8 * min(_CHUNK, stop - start)), ">i4")
+        index = index.reshape(-1, 2).astype(np.int64) * 2  # words -> bytes
+        offsets, lengths = _cut_chunk(index[:, 0], index[:, 1])
+        n = len(offsets)
+        self._dbf.seek(header.header_length + start * reclen)
+        chunk = self._dbf.read(n * reclen)
+        if len(chunk) < n * reclen:
+            raise src._err(f"feature {start + len(chunk) // reclen}: the .dbf ends "
+                           "early (truncated)")
+        deleted = [flag == 0x2A for flag in chunk[0:n * reclen:reclen]]  # b"*"
+        geoms = _read_polygons(self._shp, self._shp_size, offsets, lengths)
+        columns = [self._column(chunk, n, f, cache)
+                   for (_, f), cache in zip(src._dbf_fields, self._caches)]
+        rows = zip(*columns) if columns else iter([()] * n)
+        names = self._names
+        for i, row in enumerate(rows):
+            if deleted[i]:
+                continue
+            fid = start + i
+            geom = geoms[i]
+            if geom is _GDAL:
+                shape = self._collection[fid].geometry
+                geom, repairs, problem = geometry_from_fiona(shape)
+                out.append(SourceFeature(fid, dict(zip(names, row)), geom, repairs, problem))
+            else:
+                out.append(SourceFeature(fid, dict(zip(names, row)), geom))
+        return start + n
+
     def _column(self, chunk: bytes, n: int, f: encmod.DbfField, cache: dict) -> list:
         """One field's values of ``n`` DBF records read together.
 
         Survey files repeat most of their values (class names, owners, the
         year), so decoded values are kept per raw bytes (up to _CELL_CACHE).
         """
-        reclen = self.dbf_header.record_length
+        reclen = self.src.dbf_header.record_length
+        decode = self.src._decode
         out = []
+        bad = 0
         for i in range(f.offset, f.offset + n * reclen, reclen):
             raw = chunk[i:i + f.length]
             hit = cache.get(raw)
             if hit is None:
-                hit = self._decode(raw, f)
+                hit = decode(raw, f)
                 if len(cache) < _CELL_CACHE:
                     cache[raw] = hit
             if not hit[1]:
-                self._bad_values += 1
+                bad += 1
             out.append(hit[0])
+        self.bad_values += bad
         return out
-
-    def features(self) -> Iterator[SourceFeature]:
-        header = self.dbf_header
-        reclen = header.record_length
-        try:
-            # latin-1 maps every byte to one character, so GDAL's strings can be
-            # turned back into the DBF's bytes; we only need its geometries.
-            with fiona.open(self.shp, encoding="latin1") as c:
-                fiona_names = list(c.schema["properties"])
-            collection = fiona.open(self.shp, encoding="latin1", ignore_fields=fiona_names)
-        except Exception as exc:  # fiona raises several DriverError kinds
-            raise self._err(f"GDAL cannot read it: {_gdal_message(exc)}") from None
-        with collection, open(self.dbf, "rb") as dbf, _gdal_warnings(self.notes):
-            if self.shape_type in _DIRECT_SHAPE_TYPES:  # the survey files, read directly
-                yield from self._direct_features(collection, dbf)
-            else:
-                dbf.seek(header.header_length)
-                next_fid = 0
-                for feat in collection:
-                    fid = int(feat.id)
-                    if fid != next_fid:
-                        dbf.seek(header.header_length + fid * reclen)
-                    rec = dbf.read(reclen)
-                    next_fid = fid + 1
-                    if len(rec) < reclen:
-                        raise self._err(f"feature {fid}: the .dbf ends early (truncated)")
-                    props = {name: self._value(rec[f.offset:f.offset + f.length], f)
-                             for name, f in self._dbf_fields}
-                    geom, repairs, problem = geometry_from_fiona(feat.geometry)
-                    yield SourceFeature(fid, props, geom, repairs, problem)
-        if self._bad_values:
-            self.notes.append(f"{self._bad_values} text values had bytes invalid in "
-                              f"{encmod.encoding_label(self.encoding)} (shown as �); "
-                              "check --encoding")
-            self._bad_values = 0
-
-    def _direct_features(self, collection, dbf) -> Iterator[SourceFeature]:
-        """Polygon features read straight from the .shp/.shx/.dbf, a chunk of
-        records at a time.
-
-        What GDAL reads for a simple record — one closed ring of 4 or more
-        points, or a null shape — is built here from the coordinate arrays
-        (the same numbers GDAL would return, without a Python object per
-        vertex).  Every other record (several rings, which GDAL sorts into
-        polygons and holes; short or open rings; anything odd in the
-        record) is read by GDAL itself, as before.  Records marked deleted
-        in the .dbf are skipped, as GDAL skips them.
-        """
-        header = self.dbf_header
-        reclen = header.record_length
-        names = [name for name, _ in self._dbf_fields]
-        caches: list[dict] = [{} for _ in self._dbf_fields]
-        n_total = self._count
-        with open(self.shp, "rb") as shp, open(self.shx, "rb") as shx:
-            shp_size = os.fstat(shp.fileno()).st_size
-            start = 0
-            while start < n_total:
-                shx.seek(100 + 8 * start)
-                index = np.frombuffer(shx.read(8 * min(_CHUNK, n_total - start)), ">i4")
-                index = index.reshape(-1, 2).astype(np.int64) * 2  # words -> bytes
-                offsets, lengths = _cut_chunk(index[:, 0], index[:, 1])
-                n = len(offsets)
-                dbf.seek(header.header_length + start * reclen)
-                chunk = dbf.read(n * reclen)
-                if len(chunk) < n * reclen:
-                    raise self._err(f"feature {start + len(chunk) // reclen}: the .dbf ends "
-                                    "early (truncated)")
-                deleted = [flag == 0x2A for flag in chunk[0:n * reclen:reclen]]  # b"*"
-                geoms = _read_polygons(shp, shp_size, offsets, lengths)
-                columns = [self._column(chunk, n, f, cache)
-                           for (_, f), cache in zip(self._dbf_fields, caches)]
-                rows = zip(*columns) if columns else iter([()] * n)
-                for i, row in enumerate(rows):
-                    if deleted[i]:
-                        continue
-                    fid = start + i
-                    geom = geoms[i]
-                    if geom is _GDAL:
-                        shape = collection[fid].geometry
-                        geom, repairs, problem = geometry_from_fiona(shape)
-                        yield SourceFeature(fid, dict(zip(names, row)), geom, repairs, problem)
-                    else:
-                        yield SourceFeature(fid, dict(zip(names, row)), geom)
-                start += n
 
 
 _DIRECT_SHAPE_TYPES = (5,)     # Polygon files: read by _read_polygons, not record by record

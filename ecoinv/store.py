@@ -30,7 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from . import __version__, schema
 from .errors import EcoinvError
 from .geometry import (GeometryError, as_crs, check_all_for_layer, check_for_layer,
-                       geodesic_area_ha, geodesic_areas_ha)
+                       geodesic_area_ha, geodesic_areas_ha, object_array)
 
 GEOM = "geom"
 META_TABLE = "inventory_meta"
@@ -229,6 +229,45 @@ def spatialite_blobs(geoms: Sequence[BaseGeometry], srid: int,
             blob += _BLOB_END
             out.append(bytes(blob))
     return out
+
+
+@dataclass
+class EncodedRows:
+    """New rows of one layer in the forms the store writes them, made by
+    :func:`encode_rows` (which needs no connection, so the importer's worker
+    processes make them) and written by :meth:`Inventory.insert_encoded`."""
+    layer: str
+    srid: int
+    values: list[dict]          # the columns, computed ones (area_ha) included
+    wkbs: list[bytes]           # the geometries as WKB (kept in history)
+    blobs: list[bytes] | None   # ... as SpatiaLite BLOBs (None: SpatiaLite converts the WKB)
+    history_values: list[str]   # the values as history keeps them (JSON)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def take(self, positions: Sequence[int]) -> "EncodedRows":
+        """The rows at ``positions``, in that order."""
+        return EncodedRows(self.layer, self.srid, [self.values[k] for k in positions],
+                           [self.wkbs[k] for k in positions],
+                           None if self.blobs is None else [self.blobs[k] for k in positions],
+                           [self.history_values[k] for k in positions])
+
+
+def encode_rows(layer: str, values_list: Sequence[dict], stored, crs, srid: int) -> EncodedRows:
+    """Rows checked by :func:`schema.validate_row` with geometries in the
+    layer's stored form (:func:`geometry.check_all_for_layer`, storage CRS
+    ``crs``), ready for :meth:`Inventory.insert_encoded`: computed fields
+    filled in (the geodesic area), geometries encoded."""
+    ldef = _layer(layer)
+    values_list = [dict(v) for v in values_list]
+    stored = object_array(stored)
+    if len(stored) and any(f.name == "area_ha" for f in ldef.fields):
+        for values, area in zip(values_list, geodesic_areas_ha(stored, crs).tolist()):
+            values["area_ha"] = area
+    wkbs = shapely.to_wkb(stored, byte_order=1, include_srid=False).tolist() if len(stored) else []
+    return EncodedRows(layer, srid, values_list, wkbs, spatialite_blobs(stored, srid, wkbs),
+                       [_to_json(values) for values in values_list])
 
 
 def _q(name: str) -> str:
@@ -704,41 +743,50 @@ class Inventory:
         bad = next((i for i, e in enumerate(errors) if e is not None), None)
         if bad is not None:
             raise GeometryError(f"{ldef.name}: {errors[bad]} (row {bad})")
+        return self.insert_encoded(encode_rows(layer, values_list, stored, self.crs, self.srid),
+                                   action=action)
+
+    def insert_encoded(self, rows: "EncodedRows", *, action: str = "insert") -> list[int]:
+        """Write rows made by :func:`encode_rows` (for this inventory's CRS);
+        returns their new ids.  What :meth:`insert_many` writes: one
+        statement for the features, one for their history, one savepoint."""
+        layer = rows.layer
+        ldef = _layer(layer)
+        if not rows.values:
+            return []
+        if rows.srid != self.srid:
+            raise StoreError(f"{layer}: rows encoded for SRID {rows.srid}, the inventory "
+                             f"stores {self.srid}")
         if ldef.name == "asset_zones":
-            for values in values_list:
+            for values in rows.values:
                 self._check_zone(values)
-        if any(f.name == "area_ha" for f in ldef.fields):
-            for values, area in zip(values_list, geodesic_areas_ha(stored, self.crs).tolist()):
-                values["area_ha"] = area
-        wkbs = shapely.to_wkb(stored, byte_order=1, include_srid=False).tolist()
-        srid = self.srid
-        blobs = spatialite_blobs(stored, srid, wkbs)
         cols: list[str] = []
-        for values in values_list:
+        for values in rows.values:
             for c in values:
                 if c not in cols:
                     cols.append(c)
         names = ["id"] + [_q(c) for c in cols] + [GEOM]
-        if blobs is not None:
+        srid = self.srid
+        if rows.blobs is not None:
             marks = ", ".join(["?"] * len(names))
-            geometry_args = [[blob] for blob in blobs]
+            geometry_args = [[blob] for blob in rows.blobs]
         else:
             marks = ", ".join(["?"] * (len(names) - 1) + ["GeomFromWKB(?, ?)"])
-            geometry_args = [[wkb, srid] for wkb in wkbs]
+            geometry_args = [[wkb, srid] for wkb in rows.wkbs]
         sql = f"INSERT INTO {_q(layer)} ({', '.join(names)}) VALUES ({marks})"
         with self.transaction():
             first = self._next_id(layer)
-            ids = list(range(first, first + len(rows)))
+            ids = list(range(first, first + len(rows.values)))
             try:
                 self.conn.executemany(sql, [
                     [fid] + [values.get(c) for c in cols] + geometry_arg
-                    for fid, values, geometry_arg in zip(ids, values_list, geometry_args)])
+                    for fid, values, geometry_arg in zip(ids, rows.values, geometry_args)])
             except _sqlite.IntegrityError as exc:
                 raise StoreError(f"{layer}: cannot insert features: {exc}") from None
             now, user, batch = _now(), self.user, self._batch
             self.conn.executemany(_HISTORY_INSERT, [
-                (now, user, layer, fid, action, None, _to_json(values), None, wkb, batch)
-                for fid, values, wkb in zip(ids, values_list, wkbs)])
+                (now, user, layer, fid, action, None, text, None, wkb, batch)
+                for fid, text, wkb in zip(ids, rows.history_values, rows.wkbs)])
             self._bulk_track(layer, ids[0], ids[-1])
         return ids
 
