@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
+
 # Bytes of record data sampled for detection: enough for thousands of
 # records, bounded for 100k-feature files.
 DETECT_SAMPLE_BYTES = 8 * 1024 * 1024
@@ -361,6 +363,49 @@ def _detect_sample(dbf: Path, header: DbfHeader) -> Iterator[tuple[bytes, bool]]
     yield from iter_text_values(dbf, header)
 
 
+# Codecs whose characters are ASCII-compatible byte sequences decoded
+# without state, where a NUL byte can never continue a character: in them,
+# text values joined with NULs decode if and only if each one does.
+_STATELESS_CODECS = frozenset({
+    "utf-8", "ascii", "latin-1", "iso8859-1", "cp1252", "gb18030", "gbk", "gb2312", "cp936",
+    "big5", "big5hkscs", "cp950", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949"})
+
+
+def _sample_decodes(dbf: Path, header: DbfHeader, codec: str) -> bool:
+    """Whether all of :func:`_detect_sample` decodes in ``codec`` as it is,
+    asked with one decode per field (a survey file has hundreds of thousands
+    of values).  False is no verdict: a value cut in the middle of a
+    character, or a codec not in _STATELESS_CODECS, is left to the value by
+    value check."""
+    try:
+        name = codecs.lookup(codec).name
+    except LookupError:
+        return False
+    if name not in _STATELESS_CODECS:
+        return False
+    names = [(raw, len(raw) >= 10) for raw in (f.raw_name.rstrip(b" \x00") for f in header.fields)]
+    if not _valid_for([(v, c) for v, c in names if not v.isascii()], codec):
+        return False
+    text_fields = [f for f in header.fields if f.type == "C"]
+    if not text_fields or header.record_length < 1:
+        return True
+    n = min(header.n_records, max(1, DETECT_SAMPLE_BYTES // header.record_length))
+    with open(dbf, "rb") as fh:
+        fh.seek(header.header_length)
+        data = fh.read(n * header.record_length)
+    n = len(data) // header.record_length
+    records = np.frombuffer(data, dtype=np.uint8, count=n * header.record_length)
+    records = records.reshape(n, header.record_length)
+    for f in text_fields:
+        joined = np.zeros((n, f.length + 1), dtype=np.uint8)  # each value, then a NUL
+        joined[:, :f.length] = records[:, f.offset:f.offset + f.length]
+        try:
+            joined.tobytes().decode(codec)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
 def _checked(choice: EncodingChoice, dbf: Path | None, header: DbfHeader | None = None
              ) -> EncodingChoice:
     """Keep a declared encoding, but warn when the bytes contradict it."""
@@ -369,6 +414,8 @@ def _checked(choice: EncodingChoice, dbf: Path | None, header: DbfHeader | None 
     try:
         header = header or read_dbf_header(dbf)
     except DbfError:
+        return choice
+    if _sample_decodes(dbf, header, choice.encoding):
         return choice
     sample = [(v, c) for v, c in _detect_sample(dbf, header) if not v.isascii()]
     if not sample or _valid_for(sample, choice.encoding):

@@ -242,6 +242,8 @@ class EncodedRows:
     wkbs: list[bytes]           # the geometries as WKB (kept in history)
     blobs: list[bytes] | None   # ... as SpatiaLite BLOBs (None: SpatiaLite converts the WKB)
     history_values: list[str]   # the values as history keeps them (JSON)
+    columns: list[str]          # the columns the rows fill, in the order of ``params``
+    params: list[tuple]         # per row: its value of each column, then the geometry
 
     def __len__(self) -> int:
         return len(self.values)
@@ -251,14 +253,16 @@ class EncodedRows:
         return EncodedRows(self.layer, self.srid, [self.values[k] for k in positions],
                            [self.wkbs[k] for k in positions],
                            None if self.blobs is None else [self.blobs[k] for k in positions],
-                           [self.history_values[k] for k in positions])
+                           [self.history_values[k] for k in positions], self.columns,
+                           [self.params[k] for k in positions])
 
 
 def encode_rows(layer: str, values_list: Sequence[dict], stored, crs, srid: int) -> EncodedRows:
     """Rows checked by :func:`schema.validate_row` with geometries in the
     layer's stored form (:func:`geometry.check_all_for_layer`, storage CRS
     ``crs``), ready for :meth:`Inventory.insert_encoded`: computed fields
-    filled in (the geodesic area), geometries encoded."""
+    filled in (the geodesic area), geometries encoded, statement arguments
+    made."""
     ldef = _layer(layer)
     values_list = [dict(v) for v in values_list]
     stored = object_array(stored)
@@ -266,8 +270,20 @@ def encode_rows(layer: str, values_list: Sequence[dict], stored, crs, srid: int)
         for values, area in zip(values_list, geodesic_areas_ha(stored, crs).tolist()):
             values["area_ha"] = area
     wkbs = shapely.to_wkb(stored, byte_order=1, include_srid=False).tolist() if len(stored) else []
-    return EncodedRows(layer, srid, values_list, wkbs, spatialite_blobs(stored, srid, wkbs),
-                       [_to_json(values) for values in values_list])
+    blobs = spatialite_blobs(stored, srid, wkbs)
+    columns: list[str] = []
+    for values in values_list:
+        for c in values:
+            if c not in columns:
+                columns.append(c)
+    if blobs is not None:
+        params = [(*[values.get(c) for c in columns], blob)
+                  for values, blob in zip(values_list, blobs)]
+    else:  # SpatiaLite makes the BLOB: GeomFromWKB(wkb, srid)
+        params = [(*[values.get(c) for c in columns], wkb, srid)
+                  for values, wkb in zip(values_list, wkbs)]
+    return EncodedRows(layer, srid, values_list, wkbs, blobs,
+                       [_to_json(values) for values in values_list], columns, params)
 
 
 def _q(name: str) -> str:
@@ -760,29 +776,20 @@ class Inventory:
         if ldef.name == "asset_zones":
             for values in rows.values:
                 self._check_zone(values)
-        cols: list[str] = []
-        for values in rows.values:
-            for c in values:
-                if c not in cols:
-                    cols.append(c)
-        names = ["id"] + [_q(c) for c in cols] + [GEOM]
-        srid = self.srid
-        if rows.blobs is not None:
-            marks = ", ".join(["?"] * len(names))
-            geometry_args = [[blob] for blob in rows.blobs]
-        else:
-            marks = ", ".join(["?"] * (len(names) - 1) + ["GeomFromWKB(?, ?)"])
-            geometry_args = [[wkb, srid] for wkb in rows.wkbs]
-        sql = f"INSERT INTO {_q(layer)} ({', '.join(names)}) VALUES ({marks})"
+        names = [_q(c) for c in rows.columns] + [GEOM]
+        marks = ["?"] * len(rows.columns) + ["?" if rows.blobs is not None else "GeomFromWKB(?, ?)"]
+        # The ids are AUTOINCREMENT's, which are those of _next_id (checked).
+        sql = f"INSERT INTO {_q(layer)} ({', '.join(names)}) VALUES ({', '.join(marks)})"
         with self.transaction():
             first = self._next_id(layer)
             ids = list(range(first, first + len(rows.values)))
             try:
-                self.conn.executemany(sql, [
-                    [fid] + [values.get(c) for c in cols] + geometry_arg
-                    for fid, values, geometry_arg in zip(ids, rows.values, geometry_args)])
+                self.conn.executemany(sql, rows.params)
             except _sqlite.IntegrityError as exc:
                 raise StoreError(f"{layer}: cannot insert features: {exc}") from None
+            last = self.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+            if last != ids[-1]:  # pragma: no cover - SQLite's AUTOINCREMENT rule
+                raise StoreError(f"{layer}: new ids end at {last}, expected {ids[-1]}")
             now, user, batch = _now(), self.user, self._batch
             self.conn.executemany(_HISTORY_INSERT, [
                 (now, user, layer, fid, action, None, text, None, wkb, batch)

@@ -141,3 +141,31 @@ def test_detect_from_values():
     assert enc.detect(["湿地".encode("utf-8")]).encoding == "utf-8"
     assert enc.detect(["湿地公园".encode("gbk"), "国家级".encode("gbk")]).encoding == "gb18030"
     assert enc.detect(["Ærø".encode("latin-1")]).encoding == "latin-1"
+
+
+def _dbf_with(tmp_path, name, values, *, encoding="gbk", width=8):
+    recs = [{"geometry": square(126, 45, 0.1), "properties": {"名称": v}} for v in values]
+    shp = write_shapefile(tmp_path / f"{name}.shp", recs, encoding=encoding,
+                          schema={"properties": {"名称": f"str:{width}"}})
+    dbf = shp.with_suffix(".dbf")
+    return dbf, enc.read_dbf_header(dbf)
+
+
+def test_declared_encoding_is_confirmed_with_one_decode_per_field(tmp_path):
+    """The fast check of a declared encoding answers as the value-by-value
+    one where it answers at all, and leaves the rest to it."""
+    dbf, header = _dbf_with(tmp_path, "ok", ["太阳岛", "扎龙湿地", "", "abc"])
+    assert enc._sample_decodes(dbf, header, "gb18030")
+    assert not enc._sample_decodes(dbf, header, "utf-8")       # GBK bytes are not UTF-8
+    assert not enc._sample_decodes(dbf, header, "utf-16")      # not a stateless codec: no verdict
+    # A value that fills its field and ends in half a character: no verdict
+    # here; the value-by-value check accepts the cut.
+    dbf, header = _dbf_with(tmp_path, "cut", ["太阳岛湿", "扎龙"], width=7)
+    assert not enc._sample_decodes(dbf, header, "gb18030")
+    assert enc._checked(enc.EncodingChoice("gb18030", "cpg", "from .cpg"), dbf).warning is False
+    # Bytes that are not GBK at all: both say so.
+    data = bytearray(dbf.read_bytes())
+    data[data.index("扎龙".encode("gbk"))] = 0xFF
+    dbf.write_bytes(bytes(data))
+    assert not enc._sample_decodes(dbf, header, "gb18030")
+    assert enc._checked(enc.EncodingChoice("gb18030", "cpg", "from .cpg"), dbf).warning is True
