@@ -580,6 +580,23 @@ class _Preparer:
         self._defaults = {k: v for k, v in plan.defaults.items() if k != ASSET_NAME}
         self._coerced: dict = {}   # (field, type, raw value) -> (value, error)
         self._sources: dict = {}   # the file's own source text -> provenance
+        # (target, source field, schema field; None for source_key) per mapped field.
+        self._targets = [(t, src, None if t == "source_key" else self.fields[t])
+                         for t, src in plan.mapping.items() if t != ASSET_NAME]
+        # Rows can only hold the layer's own fields, none computed (not all
+        # mappings are made by the plan: a caller's may name anything), and
+        # then only the required ones need looking at (as validate_row does).
+        filled = [t for t, _, _ in self._targets] + list(self._defaults)
+        if self.layer == "asset_zones":
+            filled.append("asset_id")
+        if "source" in self.fields:
+            filled.append("source")
+        self._plain_rows = self.layer != "assets" and all(
+            t in self.fields and not self.fields[t].computed for t in filled)
+        self._required = [f.name for f in self.ldef.fields if f.required]
+        # The source fields an item is made of (a reader can leave out the rest).
+        self.source_fields = sorted({src for _, src, _ in self._targets}
+                                    | {plan.mapping.get(ASSET_NAME), self.name_field} - {None})
         self._lines: list = []     # where report lines go
         self._about = -1           # the item they are about
         self._repairs = 0          # repair lines so far
@@ -643,12 +660,10 @@ class _Preparer:
         plan = self.plan
         values: dict[str, Any] = {}
         remarks: list[str] = []
-        for target, src_field in plan.mapping.items():
-            raw = feat.props.get(src_field)
-            if target == ASSET_NAME:
-                continue
-            f = self.fields[target]
-            if target == "source_key":
+        props = feat.props
+        for target, src_field, f in self._targets:
+            raw = props.get(src_field)
+            if f is None:  # source_key
                 empty = raw is None or str(raw).strip() == ""
                 if empty and plan.key is not None:
                     self._refuse(feat, name, f"key field {src_field!r} is empty", src_field)
@@ -684,6 +699,10 @@ class _Preparer:
         if remarks:
             old = values.get("remarks")
             values["remarks"] = "; ".join(([str(old)] if old else []) + remarks)
+        if self._plain_rows and all(values.get(r) not in (None, "") for r in self._required):
+            # All fields are the layer's own, none computed, the required
+            # ones filled: what validate_row would find.
+            return values
         try:
             # Each value above is already in its stored form (schema.coerce,
             # or text): the row is checked as a whole, not converted again.
@@ -709,6 +728,9 @@ class _Preparer:
                 hit = self._coerced.get(key)
             except TypeError:  # an unhashable value (a list from GeoJSON)
                 key = None
+            else:
+                if hit is not None:
+                    return hit
         if hit is None:
             try:
                 hit = (schema.coerce(f, raw, layer=self.layer), None)
@@ -1111,7 +1133,8 @@ def _worker_start(source: tuple, preparer: dict) -> None:
     global _worker_state
     shp, encoding, archive, layer_name = source
     src = ShapefileSource(shp, encoding=encoding, archive=archive, layer_name=layer_name)
-    _worker_state = (src, src.records(), _Preparer(**preparer))
+    prepare = _Preparer(**preparer)
+    _worker_state = (src, src.records(prepare.source_fields), prepare)
     # Closed while the interpreter is whole: GDAL's handles left to the
     # garbage collector at exit make noise on stderr.
     atexit.register(_worker_stop)
@@ -1134,27 +1157,63 @@ def _worker_prepare(start: int, stop: int) -> _Prepared:
 
 
 def _prepared_in_workers(src: ShapefileSource, preparer: dict, ranges: list[tuple[int, int]],
-                         workers: int) -> Iterator[_Prepared]:
-    """The prepared batches of ``ranges``, in order, made by ``workers`` processes.
+                         workers: int, here: Callable[[tuple[int, int]], _Prepared],
+                         notes: list[str]) -> Iterator[_Prepared]:
+    """The prepared batches of ``ranges``, in order, made by ``workers``
+    processes and by this one (``here``) whenever the next batch to write
+    is not ready: while the workers start, and when writing runs ahead of
+    them, this process prepares batches itself instead of waiting.
 
     Processes are spawned, not forked: the importing process may have
     threads (the desktop app's), which a fork would copy in whatever state
-    they are.  At most a few batches per worker wait to be written, so
-    memory stays bounded.
+    they are.  A few batches per worker are handed out ahead, so memory
+    stays bounded.  If the workers cannot start or die, this process
+    prepares the rest (with a note).
     """
     source = (src.shp, src.encoding, src.path if src.path != src.shp else None, src.layer_name)
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_worker_start, initargs=(source, preparer))
+    window = 2 * workers + 1       # batches handed to the workers, not yet written
+    todo = collections.deque(ranges)
+    ahead: collections.deque = collections.deque()  # [range, future, prepared] in file order
+    in_pool = 0
+    broken = False
     done = False
+
+    def hand_out() -> None:
+        nonlocal in_pool
+        while todo and in_pool < window and not broken:
+            r = todo.popleft()
+            ahead.append([r, pool.submit(_worker_prepare, *r), None])
+            in_pool += 1
+
     try:
-        todo = iter(ranges)
-        ahead = collections.deque(pool.submit(_worker_prepare, *r)
-                                  for r in itertools.islice(todo, 2 * workers + 1))
-        while ahead:
-            prepared = ahead.popleft().result()
-            following = next(todo, None)
-            if following is not None:
-                ahead.append(pool.submit(_worker_prepare, *following))
+        if todo:  # the first batch is prepared here while the workers start
+            r = todo.popleft()
+            ahead.append([r, None, here(r)])
+        hand_out()
+        while ahead or todo:
+            if not ahead:  # the workers are gone: the rest is prepared here
+                ahead.append([todo.popleft(), None, None])
+            r, future, prepared = ahead[0]
+            if prepared is None and future is not None and not broken:
+                if not future.done() and todo and len(ahead) < 2 * window:
+                    # The next batch is not ready: prepare a later one here meanwhile.
+                    r_here = todo.popleft()
+                    ahead.append([r_here, None, here(r_here)])
+                    continue
+                try:
+                    prepared = future.result()
+                except BrokenProcessPool as exc:
+                    broken = True
+                    notes.append(f"worker processes of the import stopped ({exc}); "
+                                 "the rest was prepared in one process")
+            if prepared is None:
+                prepared = here(r)
+            ahead.popleft()
+            if future is not None:
+                in_pool -= 1
+            hand_out()
             yield prepared
         done = True
     finally:
@@ -1172,30 +1231,18 @@ def _prepared_batches(src: Source, preparer: dict, batch_size: int, workers: int
             yield local.prepare(batch)
         return
     ranges = _record_ranges(src.feature_count, batch_size)
-    if workers:
-        batches = _prepared_in_workers(src, preparer, ranges, workers)
-        try:
-            first = next(batches, None)
-        except (BrokenProcessPool, OSError) as exc:
-            # No process could be started (or none could open the file): this
-            # process does the work, as on a single core.
-            notes.append(f"worker processes unavailable ({type(exc).__name__}); "
-                         "prepared in one process")
-        else:
-            if first is not None:
-                yield first
-            try:
-                yield from batches
-            except BrokenProcessPool as exc:
-                raise ImportProblem(f"{src.path.name}: a worker process of the import "
-                                    f"stopped ({exc}); nothing was imported") from None
-            return
-    with src.records() as records:
-        for start, stop in ranges:
-            feats = records.read(start, stop)
+    with src.records(local.source_fields) as records:
+        def here(r: tuple[int, int]) -> _Prepared:
+            feats = records.read(*r)
             warnings, bad_values = records.warnings, records.bad_values
             records.warnings, records.bad_values = {}, 0
-            yield local.prepare(feats, warnings, bad_values)
+            return local.prepare(feats, warnings, bad_values)
+
+        if workers:
+            yield from _prepared_in_workers(src, preparer, ranges, workers, here, notes)
+        else:
+            for r in ranges:
+                yield here(r)
 
 
 def _name_like_field(fields: list[tuple[str, str]]) -> str | None:

@@ -40,7 +40,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import fiona
 import numpy as np
@@ -578,11 +578,15 @@ class ShapefileSource(Source):
         its batches in several processes at once."""
         return self.shape_type in _DIRECT_SHAPE_TYPES
 
-    def records(self) -> "ShapefileRecords":
-        """A reader of record ranges (polygon files only, see :attr:`reads_record_ranges`)."""
+    def records(self, fields: Iterable[str] | None = None) -> "ShapefileRecords":
+        """A reader of record ranges (polygon files only, see :attr:`reads_record_ranges`).
+
+        ``fields``: the attributes to read (all by default); the features'
+        ``props`` hold only these.  An import reads the fields it maps.
+        """
         if not self.reads_record_ranges:
             raise self._err(f"{_SHP_TYPES[self.shape_type]} records are read in order only")
-        return ShapefileRecords(self)
+        return ShapefileRecords(self, fields)
 
     def finish_reading(self, warnings: dict[str, int], bad_values: int) -> None:
         """The notes of a whole read: GDAL's warnings, counted, and the text
@@ -642,12 +646,15 @@ class ShapefileRecords:
     encoding) and becomes notes through :meth:`ShapefileSource.finish_reading`.
     """
 
-    def __init__(self, src: ShapefileSource):
+    def __init__(self, src: ShapefileSource, fields: Iterable[str] | None = None):
         self.src = src
         self.warnings: dict[str, int] = {}
         self.bad_values = 0
-        self._names = [name for name, _ in src._dbf_fields]
-        self._caches: list[dict] = [{} for _ in src._dbf_fields]
+        wanted = None if fields is None else set(fields)
+        self._fields = [(name, f) for name, f in src._dbf_fields
+                        if wanted is None or name in wanted]
+        self._names = [name for name, _ in self._fields]
+        self._caches: list[dict] = [{} for _ in self._fields]
         with contextlib.ExitStack() as stack:
             # Entered, the collection also routes GDAL's warnings to logging.
             self._collection = stack.enter_context(src._open_geometries())
@@ -697,7 +704,7 @@ class ShapefileRecords:
         deleted = [flag == 0x2A for flag in chunk[0:n * reclen:reclen]]  # b"*"
         geoms = _read_polygons(self._shp, self._shp_size, offsets, lengths)
         columns = [self._column(chunk, n, f, cache)
-                   for (_, f), cache in zip(src._dbf_fields, self._caches)]
+                   for (_, f), cache in zip(self._fields, self._caches)]
         rows = zip(*columns) if columns else iter([()] * n)
         names = self._names
         for i, row in enumerate(rows):
@@ -717,24 +724,33 @@ class ShapefileRecords:
         """One field's values of ``n`` DBF records read together.
 
         Survey files repeat most of their values (class names, owners, the
-        year), so decoded values are kept per raw bytes (up to _CELL_CACHE).
+        year): each distinct cell is decoded once per chunk (numpy finds
+        them), and decoded values are kept per raw bytes (up to _CELL_CACHE)
+        across chunks.
         """
         reclen = self.src.dbf_header.record_length
+        width = f.length
+        records = np.frombuffer(chunk, dtype=np.uint8, count=n * reclen).reshape(n, reclen)
+        cells = np.ascontiguousarray(records[:, f.offset:f.offset + width])
+        distinct, which = np.unique(cells.view(f"V{width}").ravel(), return_inverse=True)
+        raw_all = distinct.tobytes()
         decode = self.src._decode
-        out = []
-        bad = 0
-        for i in range(f.offset, f.offset + n * reclen, reclen):
-            raw = chunk[i:i + f.length]
+        decoded = []
+        unclean = []
+        for k in range(len(distinct)):
+            raw = raw_all[k * width:(k + 1) * width]
             hit = cache.get(raw)
             if hit is None:
                 hit = decode(raw, f)
                 if len(cache) < _CELL_CACHE:
                     cache[raw] = hit
+            decoded.append(hit[0])
             if not hit[1]:
-                bad += 1
-            out.append(hit[0])
-        self.bad_values += bad
-        return out
+                unclean.append(k)
+        which = which.ravel().tolist()
+        if unclean:
+            self.bad_values += sum(which.count(k) for k in unclean)
+        return [decoded[k] for k in which]
 
 
 _DIRECT_SHAPE_TYPES = (5,)     # Polygon files: read by _read_polygons, not record by record

@@ -40,7 +40,7 @@ def survey_parcels(n=60, *, unknown_class=False, duplicate_key=False):
         elif i == 17:
             g = None       # skipped
         props = {"地类": ["林地", "水域", "乔木林地", "草地"][i % 4], "图斑编号": f"T{i:03d}",
-                 "年份": 2020 + i % 3, "备注": BAD_TEXT if i == 22 else f"第{i}块"}
+                 "年份": 2020 + i % 3, "数据来源": BAD_TEXT if i == 22 else f"第{i}批"}
         if unknown_class and i in (30, 44):
             props["地类"] = "月球表面"
         if duplicate_key and i == 41:
@@ -148,7 +148,7 @@ def test_workers_update_by_key_in_file_order(inventory_template, tmp_path):
     recs[12]["geometry"] = square(127.0, 46.0, 0.02)   # geometry change
     recs.insert(20, {"geometry": square(127.5, 46.0, 0.02),
                      "properties": {"地类": "水域", "图斑编号": "NEW", "年份": 2021,
-                                    "备注": "新增"}})
+                                    "数据来源": "新增"}})
     second = write_survey(tmp_path / "v2.shp", recs, deleted=())
     out = {}
     for workers in (0, 2):

@@ -437,3 +437,31 @@ def test_bad_bytes_are_counted_once_per_value(tmp_path, monkeypatch):
     names, notes = direct
     assert notes == ["50 text values had bytes invalid in UTF-8 (shown as �); check --encoding"]
     assert names[2] == "ok" and "\ufffd" in names[0]
+
+
+def test_record_ranges_read_any_range_and_only_the_fields_asked_for(tmp_path):
+    """What an import's batches (and its worker processes) read: any range of
+    records on its own, and only the attributes the import maps."""
+    recs = [{"geometry": square(126 + 0.1 * (i % 7), 45 + 0.1 * (i // 7), 0.05),
+             "properties": {"名称": f"图斑{i}", "地类": ["林地", "水域"][i % 2], "面积": i * 1.5,
+                            "备注": "坏字" if i == 3 else "无"}} for i in range(40)]
+    shp = write_shapefile(tmp_path / "ranges.shp", recs, encoding="gbk", cpg="GBK")
+    dbf = shp.with_suffix(".dbf")
+    dbf.write_bytes(dbf.read_bytes().replace("坏字".encode("gbk"), b"\xff\x30\xff\x30"))
+    with open_source(shp) as src:
+        assert src.reads_record_ranges
+        whole = [(f.index, f.props, f.geometry.wkb) for f in src.features()]
+        with src.records() as records:
+            parts = records.read(25, 40) + records.read(0, 7) + records.read(7, 25)
+            assert records.bad_values == 1
+        assert sorted((f.index, f.props, f.geometry.wkb) for f in parts) == whole
+        with src.records(["地类", "名称"]) as records:
+            some = records.read(0, 40)
+            assert records.bad_values == 0  # 备注 is not read
+        assert [f.props for f in some] == [{"名称": p["名称"], "地类": p["地类"]}
+                                           for _, p, _ in whole]
+    with open_source(write_shapefile(tmp_path / "pts.shp", [
+            {"geometry": square(126, 45, 1).centroid, "properties": {"名称": "站"}}])) as pts:
+        assert not pts.reads_record_ranges
+        with pytest.raises(SourceError, match="read in order only"):
+            pts.records()
