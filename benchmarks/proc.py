@@ -1,9 +1,12 @@
-"""Run one measured child process: wall time, peak memory (its own ru_maxrss), timeout.
+"""Run one measured child process: wall time, peak memory, CPU time, timeout.
 
 Every import, coverage and render measurement runs in a fresh process, for
 ecoinv and for the peers alike, so that peak memory is the process's own
-(``os.wait4`` returns the rusage of exactly that child) and one run cannot
-warm another's Python-level caches.  The child reports what it measured
+(``os.wait4`` returns the rusage of exactly that child and the processes it
+waited for) and one run cannot warm another's Python-level caches.  Peak
+memory is the larger of the child's ru_maxrss and the summed resident
+memory of all its processes, sampled every 50 ms (ecoinv's import starts
+worker processes; ru_maxrss would show only the largest of them).  The child reports what it measured
 inside itself on one stdout line starting with ``RESULT_TAG``.
 """
 from __future__ import annotations
@@ -33,7 +36,15 @@ class ProcResult:
     stderr: str
     timed_out: bool = False
     result: dict = field(default_factory=dict)   # the child's RESULT_TAG line, if any
-    cpu: float | None = None     # the child's user + system CPU seconds
+    cpu: float | None = None     # the child's user + system CPU seconds (its processes' too)
+    # The most memory its processes held at once (sampled), for commands that
+    # start processes of their own (ecoinv's import workers): ru_maxrss is
+    # only the largest single process.
+    tree_rss_mb: float = 0.0
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.maxrss_mb, self.tree_rss_mb)
 
     @property
     def ok(self) -> bool:
@@ -102,11 +113,14 @@ def run_measured(cmd: list[str], *, timeout: float | None = None, env: dict | No
         timer = threading.Timer(timeout, kill) if timeout else None
         if timer:
             timer.start()
+        sampler = _SessionMemory(p.pid)
+        sampler.start()
         try:
             p.wait()
         finally:
             if timer:
                 timer.cancel()
+            sampler.stop()
         outer_wall = time.perf_counter() - t0
         stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
         out.seek(0)
@@ -123,7 +137,42 @@ def run_measured(cmd: list[str], *, timeout: float | None = None, env: dict | No
             result = json.loads(line[len(RESULT_TAG):])
     return ProcResult(cmd, returncode, stats.get("wall", outer_wall),
                       stats.get("maxrss_kb", 0) / 1024.0, stdout, stderr, timed_out.is_set(),
-                      result, cpu=stats.get("cpu"))
+                      result, cpu=stats.get("cpu"), tree_rss_mb=sampler.peak_mb)
+
+
+class _SessionMemory(threading.Thread):
+    """Samples the summed resident memory of the processes of a session
+    (the launcher's: the measured command and whatever it starts), leaving
+    out the launcher itself, every ``interval`` seconds."""
+
+    def __init__(self, session: int, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.session, self.interval = session, interval
+        self.peak_mb = 0.0
+        self._done = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+    def run(self) -> None:
+        while not self._done.wait(self.interval):
+            total = 0
+            for entry in os.scandir("/proc"):
+                if not entry.name.isdigit() or int(entry.name) == self.session:
+                    continue
+                try:
+                    with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                        # after "(comm)": state ppid pgrp session ...
+                        fields = fh.read().rsplit(b")", 1)[1].split()
+                    if int(fields[3]) != self.session:
+                        continue
+                    with open(f"/proc/{entry.name}/statm", "rb") as fh:
+                        total += int(fh.read().split()[1]) * self._page
+                except (OSError, ValueError, IndexError):
+                    continue  # gone meanwhile
+            self.peak_mb = max(self.peak_mb, total / 1024 ** 2)
 
 
 def python_module(module: str, *args) -> list[str]:

@@ -8,6 +8,7 @@ boundaries are the real ones, coarsened here so the test stays fast.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 import shapely
 from shapely.geometry import mapping, shape
 
-from benchmarks import generate, peers, run
+from benchmarks import generate, peers, proc, run
 
 N = 200
 
@@ -155,3 +156,18 @@ def _has_gui() -> bool:
     except ImportError:
         return False
     return True
+
+
+def test_peak_memory_counts_every_process_of_the_command():
+    """A command whose work is spread over processes (ecoinv's import workers)
+    is measured with all of them, not only its largest one."""
+    script = ("import subprocess, sys, time\n"
+              "hold = 'b = bytearray(120 * 2**20); b[::4096] = b\"x\" * len(b[::4096]); "
+              "import time; time.sleep(1.0)'\n"
+              "kids = [subprocess.Popen([sys.executable, '-c', hold]) for _ in range(2)]\n"
+              "exec(hold)\n"
+              "[k.wait() for k in kids]\n")
+    r = proc.run_measured([sys.executable, "-c", script], timeout=60)
+    assert r.ok, r.error()
+    assert 120 < r.maxrss_mb < 240          # one process at a time
+    assert r.tree_rss_mb > 3 * 120 and r.peak_mb == r.tree_rss_mb
