@@ -230,3 +230,23 @@ def test_subprocess_exit_codes_and_piped_stderr(db, tmp_path):
                          capture_output=True, text=True, env=env, cwd=tmp_path)
     assert bad.returncode == 1 and bad.stdout == ""
     assert bad.stderr.strip() == f"ecoinv: error: {tmp_path / 'missing.shp'}: no such file"
+
+
+def test_workers_option_from_the_command_line(db, tmp_path):
+    """``--workers N`` prepares the batches in N spawned processes of the
+    command itself; the file written is the same as with ``--workers 0``."""
+    recs = [{"geometry": square(126 + 0.05 * (i % 10), 45 + 0.05 * (i // 10), 0.04),
+             "properties": {"地类": ["林地", "水域"][i % 2], "图斑编号": f"T{i:03d}"}}
+            for i in range(60)]
+    shp = write_shapefile(tmp_path / "lc.shp", recs, encoding="gbk", cpg="GBK")
+    other = tmp_path / "other.sqlite"
+    shutil.copyfile(db, other)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = [subprocess.run([sys.executable, "-m", "ecoinv", "import", str(path), str(shp),
+                            "--layer", "landcover", "--workers", str(workers), "--batch-size", "7"],
+                           capture_output=True, text=True, env=env, cwd=tmp_path)
+            for path, workers in ((db, 2), (other, 0))]
+    for r in runs:
+        assert r.returncode == 0 and r.stderr == "" and "added 60" in r.stdout, r.stderr
+    with Inventory.open(db) as a, Inventory.open(other) as b:
+        assert a.table_rows("landcover") == b.table_rows("landcover")

@@ -75,6 +75,10 @@ def register(sub) -> None:
                    help="only show what would happen (encoding, CRS, mapping) and stop")
     p.add_argument("--report-json", metavar="FILE", help="also write the report as JSON")
     p.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes that prepare batches while this one writes (0: none; "
+                        "default: one per core for polygon shapefiles of 20,000 features or "
+                        "more, or $ECOINV_IMPORT_WORKERS)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("import-plan", help="show what importing a file would do",
@@ -145,7 +149,7 @@ def cmd_import(args) -> int:
         try:
             report = import_file(inv, args.source, args.layer, repair=args.repair,
                                  dry_run=args.dry_run, progress=progress,
-                                 batch_size=args.batch_size, **opts)
+                                 batch_size=args.batch_size, workers=args.workers, **opts)
         except ImportProblem as exc:
             if exc.report is not None:
                 data = exc.report.to_dict()
