@@ -27,7 +27,7 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
 import pyproj
@@ -511,11 +511,11 @@ class _Survey:
 
 @dataclass
 class _Item:
-    """A feature whose attributes and geometry passed their checks."""
+    """A feature whose attributes and geometry passed their checks, while it
+    is prepared (the writer gets a :class:`_Kept` of it)."""
     index: int
     name: str | None
     values: dict
-    # Only while it is prepared (not sent between processes):
     geometry: BaseGeometry | None = None    # checked, in the source CRS
     repaired: bool = False
     projected: BaseGeometry | None = None   # ``geometry`` in the storage CRS, known valid
@@ -529,12 +529,19 @@ class _Line:
     counts: bool = True  # adds to its action's count (a second repair of one feature does not)
 
 
-@dataclass
-class _Write:
+class _Write(NamedTuple):
     """An item to write, with its row in the batch's encoded rows."""
     item: int
     row: int
     outside: bool        # outside the inventory's boundary extent
+
+
+class _Kept(NamedTuple):
+    """What the writer needs of an item (tuples: a batch of them crosses
+    between processes several times faster than dataclass instances)."""
+    index: int
+    name: str | None
+    values: dict
 
 
 @dataclass
@@ -546,7 +553,7 @@ class _Prepared:
     Made in the importing process or in a worker process."""
     read: int                       # features read
     checked: list                   # _Line, or an int: the item whose key is checked there
-    items: list[_Item]
+    items: list[_Kept]
     written: list                   # _Line or _Write, each about an item
     rows: EncodedRows | None
     warnings: dict[str, int]        # what reading the records found (see ShapefileRecords)
@@ -619,10 +626,9 @@ class _Preparer:
                                               and geom is feat.geometry else None)))
         self._lines = written = []
         rows = self.reproject(items)
-        for it in items:
-            it.geometry = it.projected = None
         self._lines = []
-        return _Prepared(len(batch), checked, items, written, rows, dict(warnings or {}),
+        return _Prepared(len(batch), checked, [_Kept(it.index, it.name, it.values) for it in items],
+                         written, rows, dict(warnings or {}),
                          bad_values)
 
     # -- report lines
@@ -966,7 +972,7 @@ class _Importer:
         self.outside = 0
         self.warnings: dict[str, int] = {}  # what reading record ranges found
         self.bad_values = 0
-        self._pending: list[tuple[_Item, int]] = []  # new features not yet inserted, with rows
+        self._pending: list[tuple[_Kept, int]] = []  # new features not yet inserted, with rows
         self._rows: EncodedRows | None = None        # the rows of the batch being applied
 
     def apply(self, prepared: _Prepared) -> None:
@@ -976,10 +982,11 @@ class _Importer:
         self.bad_values += prepared.bad_values
         items = prepared.items
         dropped: set[int] = set()
+        keyed = self.plan.key is not None
         for event in prepared.checked:
             if isinstance(event, _Line):
                 self._report(event)
-            elif not self.check_key(items[event]):
+            elif keyed and not self.check_key(items[event]):
                 dropped.add(event)
         # After a refusal nothing more is written (it will be rolled back); the
         # rest is still checked so the report lists everything.
@@ -987,8 +994,14 @@ class _Importer:
         existing = (self._existing_by_key([it for k, it in enumerate(items) if k not in dropped])
                     if write else {})
         self._rows = prepared.rows
+        written = prepared.written
+        if write and not keyed and all(type(event) is _Write for event in written):
+            # The usual batch: every item is new and goes in as it is.
+            self.outside += sum(event.outside for event in written)
+            self._pending = [(items[event.item], event.row) for event in written]
+            written = []
         try:
-            for event in prepared.written:
+            for event in written:
                 if event.item in dropped:
                     continue
                 if isinstance(event, _Line):
@@ -1015,10 +1028,10 @@ class _Importer:
             self.report.repaired += 1
         self.report.add(line.entry)
 
-    def _refuse(self, item: _Item, reason: str, field: str | None = None) -> None:
+    def _refuse(self, item: _Kept, reason: str, field: str | None = None) -> None:
         self._report(_Line(FeatureEntry(item.index, item.name, "refused", reason, field)))
 
-    def _existing_by_key(self, items: list[_Item]) -> dict:
+    def _existing_by_key(self, items: list[_Kept]) -> dict:
         """{key: the first feature (lowest id) with that source_key} for a batch."""
         if not self.plan.key:
             return {}
@@ -1029,7 +1042,7 @@ class _Importer:
                 found.setdefault(f.props["source_key"], f)
         return found
 
-    def _write(self, it: _Item, row: int, existing_by_key: dict) -> None:
+    def _write(self, it: _Kept, row: int, existing_by_key: dict) -> None:
         key = it.values.get("source_key") if self.plan.key else None
         existing = existing_by_key.get(key) if key is not None else None
         if existing is None:
@@ -1084,7 +1097,7 @@ class _Importer:
             return
         self.report.added += len(pending)
 
-    def check_key(self, item: _Item) -> bool:
+    def check_key(self, item: _Kept) -> bool:
         key = item.values.get("source_key")
         if self.plan.key is None or key is None:
             return True
@@ -1197,7 +1210,7 @@ def _prepared_in_workers(src: ShapefileSource, preparer: dict, ranges: list[tupl
                 ahead.append([todo.popleft(), None, None])
             r, future, prepared = ahead[0]
             if prepared is None and future is not None and not broken:
-                if not future.done() and todo and len(ahead) < 2 * window:
+                if not future.done() and todo and len(ahead) < 4 * window + 4:
                     # The next batch is not ready: prepare a later one here meanwhile.
                     r_here = todo.popleft()
                     ahead.append([r_here, None, here(r_here)])
