@@ -56,6 +56,7 @@ ASSET_NAME = "asset_name"  # pseudo-target of asset_zones: the asset named by th
 PARALLEL_MIN_FEATURES = 20_000
 MAX_WORKERS = 4
 WORKERS_ENV = "ECOINV_IMPORT_WORKERS"
+WORKER_NICE = 10      # workers run at a lower priority than the writing process
 
 
 # --- errors ---------------------------------------------------------------------------
@@ -1144,6 +1145,10 @@ _worker_state: tuple[ShapefileSource, ShapefileRecords, _Preparer] | None = None
 def _worker_start(source: tuple, preparer: dict) -> None:
     """A worker process opens the shapefile and prepares as the importer would."""
     global _worker_state
+    if WORKER_NICE and hasattr(os, "nice"):
+        # The writing process is the one the import waits for: workers give
+        # way to it (and to the desktop app) and use what is left.
+        os.nice(WORKER_NICE)
     shp, encoding, archive, layer_name = source
     src = ShapefileSource(shp, encoding=encoding, archive=archive, layer_name=layer_name)
     prepare = _Preparer(**preparer)
