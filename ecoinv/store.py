@@ -20,15 +20,17 @@ import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import shapely
-import sqlite_utils
 from shapely.geometry.base import BaseGeometry
 
 from . import __version__, schema
 from .errors import EcoinvError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 from .geometry import (GeometryError, as_crs, check_all_for_layer, check_for_layer,
                        geodesic_area_ha, geodesic_areas_ha, object_array)
 
@@ -395,7 +397,6 @@ class Inventory:
     def __init__(self, path: Path, conn, *, user: str | None = None):
         self.path = Path(path)
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self.user = user or _current_user()
         self._depth = 0
         self._batch: str | None = None
@@ -427,6 +428,8 @@ class Inventory:
             if conn.execute("SELECT 1 FROM spatial_ref_sys WHERE srid = ?", [code]).fetchone() is None:
                 raise StoreError(f"EPSG:{code} is not in SpatiaLite's spatial_ref_sys")
             conn.execute("BEGIN IMMEDIATE")
+            import sqlite_utils  # only to create and migrate: not on every start
+
             db = sqlite_utils.Database(conn)
             db.create_table(META_TABLE, {"key": str, "value": str}, pk="key")
             db.create_table(MIGRATIONS_TABLE, {"version": int, "description": str,
@@ -1009,6 +1012,8 @@ def _layer(name: str) -> schema.Layer:
 
 
 def _apply_migrations(conn, srid: int) -> None:
+    import sqlite_utils
+
     db = sqlite_utils.Database(conn)
     done = {r[0] for r in conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")}
     for version, description, fn in MIGRATIONS:
