@@ -52,7 +52,8 @@ BULK_MIN_FEATURES = 2000  # from this many features on, the spatial index is bui
 _COERCE_CACHE = 20_000     # source values whose stored form is remembered, per import
 ASSET_NAME = "asset_name"  # pseudo-target of asset_zones: the asset named by the zone file
 # Imports of polygon shapefiles this large prepare their batches in worker
-# processes (one per core, up to MAX_WORKERS) while this process writes.
+# processes (one per core besides the importing one, up to MAX_WORKERS)
+# while the importing process writes (and prepares batches too when idle).
 PARALLEL_MIN_FEATURES = 20_000
 MAX_WORKERS = 4
 WORKERS_ENV = "ECOINV_IMPORT_WORKERS"
@@ -1131,10 +1132,8 @@ def _import_workers(requested: int | None, src: Source, feature_count: int) -> i
                     from None
         elif feature_count < PARALLEL_MIN_FEATURES:
             return 0
-        else:
-            requested = min(os.cpu_count() or 1, MAX_WORKERS)
-            if requested < 2:
-                return 0
+        else:  # one per core besides this process's
+            requested = min((os.cpu_count() or 1) - 1, MAX_WORKERS)
     return max(0, int(requested))
 
 
@@ -1322,7 +1321,8 @@ def import_file(inv, path, layer: str, *, source_layer: str | None = None, crs=N
     ``workers``: processes that prepare batches (read, check, reproject,
     measure) while this one writes; 0 for none.  By default (None) a
     polygon shapefile of :data:`PARALLEL_MIN_FEATURES` or more uses one per
-    core up to :data:`MAX_WORKERS` (or ``$ECOINV_IMPORT_WORKERS``).  Where
+    core besides this one, up to :data:`MAX_WORKERS` (or
+    ``$ECOINV_IMPORT_WORKERS``).  Where
     they run makes no difference to the result: the same rows, history and
     report.
     """

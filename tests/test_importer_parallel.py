@@ -198,6 +198,8 @@ def test_how_many_workers(tmp_path, monkeypatch):
         # Only polygon shapefiles are read by record ranges.
         assert importer_module._import_workers(3, pts, many) == 0
         assert importer_module._import_workers(3, other, many) == 0
+        monkeypatch.setattr(importer_module.os, "cpu_count", lambda: 2)
+        assert importer_module._import_workers(None, src, many) == 1  # and this process
         monkeypatch.setattr(importer_module.os, "cpu_count", lambda: 1)
         assert importer_module._import_workers(None, src, many) == 0
         monkeypatch.setenv(importer_module.WORKERS_ENV, "2")

@@ -77,7 +77,7 @@ def register(sub) -> None:
     p.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
     p.add_argument("--workers", type=int, metavar="N",
                    help="processes that prepare batches while this one writes (0: none; "
-                        "default: one per core for polygon shapefiles of 20,000 features or "
+                        "default: one per core but one for polygon shapefiles of 20,000 features or "
                         "more, or $ECOINV_IMPORT_WORKERS)")
     p.set_defaults(func=cmd_import)
 
