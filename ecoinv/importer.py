@@ -50,6 +50,7 @@ MAX_ENTRIES = 10_000      # per-feature report lines kept (counts are always exa
 MAX_REFUSALS = 100        # stop reading after this many refused features
 BULK_MIN_FEATURES = 2000  # from this many features on, the spatial index is built at the end
 _COERCE_CACHE = 20_000     # source values whose stored form is remembered, per import
+_PLAIN_EMPTY = (None, "empty")  # an empty key value, in plain_attributes
 ASSET_NAME = "asset_name"  # pseudo-target of asset_zones: the asset named by the zone file
 # Imports of polygon shapefiles this large prepare their batches in worker
 # processes (one per core besides the importing one, up to MAX_WORKERS)
@@ -614,11 +615,14 @@ class _Preparer:
                 bad_values: int = 0) -> _Prepared:
         self._lines, self._about = checked, _ = [], -1
         survey = self.survey(batch)
+        rows = self.plain_attributes(batch)
         items: list[_Item] = []
         for pos, feat in enumerate(batch):
             repairs_before = self._repairs
             name = _feature_name(feat, self.name_field)
-            values = self.attributes(feat, name)
+            values = rows[pos]
+            if values is None:
+                values = self.attributes(feat, name)
             geom = self.geometry(feat, name, survey, pos) if values is not None else None
             if values is not None and geom is not None:
                 checked.append(len(items))
@@ -721,6 +725,58 @@ class _Preparer:
             else:
                 self._refuse(feat, name, str(exc))
             return None
+
+    def plain_attributes(self, batch: list[SourceFeature]) -> list[dict | None]:
+        """Per feature, the row :meth:`attributes` makes, where that row is
+        plain — every value stored as it is, nothing to report — computed a
+        field at a time over the batch (each distinct value coerced once);
+        None where it is not (the feature then goes through
+        :meth:`attributes`, which reports what is wrong)."""
+        n = len(batch)
+        if not self._plain_rows or self.layer == "asset_zones":
+            return [None] * n
+        plain = [True] * n
+        columns = []
+        for target, src_field, f in self._targets:
+            raws = [feat.props.get(src_field) for feat in batch]
+            try:
+                distinct = set(raws)
+            except TypeError:  # an unhashable value (a list from GeoJSON)
+                return [None] * n
+            if len({type(raw) for raw in distinct} - {type(None)}) > 1:
+                return [None] * n  # 1 and True are one set member
+            if f is None:  # source_key
+                made = {raw: _PLAIN_EMPTY if raw is None or str(raw).strip() == ""
+                        else (_key_text(raw), None) for raw in distinct}
+                if self.plan.key is not None and any(v is _PLAIN_EMPTY for v in made.values()):
+                    for k, raw in enumerate(raws):
+                        if made[raw] is _PLAIN_EMPTY:
+                            plain[k] = False
+            elif any(type(raw) is float for raw in distinct):
+                # -0.0 and 0.0 are one set member; NaN is not even itself.
+                return [None] * n
+            else:
+                made = {raw: self._coerce(f, raw) for raw in distinct}
+                if any(error is not None for _, error in made.values()):
+                    for k, raw in enumerate(raws):
+                        if made[raw][1] is not None:
+                            plain[k] = False
+            columns.append([made[raw][0] for raw in raws])
+        targets = [t for t, _, _ in self._targets]
+        out: list[dict | None] = [dict(zip(targets, row)) for row in zip(*columns)] \
+            if columns else [{} for _ in range(n)]
+        sourced = "source" in self.fields
+        for k, values in enumerate(out):
+            if not plain[k]:
+                out[k] = None
+                continue
+            if self._defaults:
+                values.update(self._defaults)
+            if sourced:
+                values["source"] = self._source_text(values.get("source"))
+            if any(values.get(r) in (None, "") for r in self._required):
+                out[k] = None
+        return out
 
     def _coerce(self, f: schema.Field, raw) -> tuple[Any, str | None]:
         """(value, None) or (None, the schema's message) for one source value.

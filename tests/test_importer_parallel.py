@@ -207,3 +207,33 @@ def test_how_many_workers(tmp_path, monkeypatch):
         monkeypatch.setenv(importer_module.WORKERS_ENV, "many")
         with pytest.raises(ImportSetupError, match="ECOINV_IMPORT_WORKERS"):
             importer_module._import_workers(None, src, 10)
+
+
+def test_plain_rows_made_a_field_at_a_time_are_those_made_feature_by_feature(
+        inventory_template, tmp_path):
+    """Where a batch's rows are made a field at a time, each is the row the
+    feature-by-feature check makes, and every feature with something to
+    report is left to that check."""
+    recs = survey_parcels(40, unknown_class=True)
+    recs[5]["properties"]["图斑编号"] = ""      # an empty key: refused when it is the key
+    recs[7]["properties"]["地类"] = None        # class is required
+    shp = write_survey(tmp_path / "plain.shp", recs, deleted=())
+    inv = open_copy(inventory_template, tmp_path / "inv.sqlite")
+    for key in (None, "图斑编号"):
+        with open_source(shp) as src:
+            plan = importer_module._make_plan(inv, src, "landcover", key=key)
+            preparer = importer_module._Preparer(
+                plan=plan, label=src.label, target_crs=inv.crs, srid=inv.srid, extent=None,
+                assets={}, on_unknown="skip", repair=True)
+            batch = list(src.features())
+        fast = preparer.plain_attributes(batch)
+        left = {7, 30} | ({5} if key else set())   # no class, an unknown class, an empty key
+        assert {k for k, row in enumerate(fast) if row is None} == left
+        for feat, row in zip(batch, fast):
+            lines = preparer._lines = []
+            slow = preparer.attributes(feat, None)
+            if row is not None:
+                assert row == slow and list(row) == list(slow) and not lines
+            else:
+                assert slow is None and len(lines) == 1
+    inv.close()
