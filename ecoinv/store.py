@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import getpass
+import itertools
 import json
 import os
 import struct
@@ -266,24 +267,23 @@ def encode_rows(layer: str, values_list: Sequence[dict], stored, crs, srid: int)
     filled in (the geodesic area), geometries encoded, statement arguments
     made."""
     ldef = _layer(layer)
-    values_list = [dict(v) for v in values_list]
     stored = object_array(stored)
     if len(stored) and any(f.name == "area_ha" for f in ldef.fields):
-        for values, area in zip(values_list, geodesic_areas_ha(stored, crs).tolist()):
-            values["area_ha"] = area
+        values_list = [{**values, "area_ha": area} for values, area
+                       in zip(values_list, geodesic_areas_ha(stored, crs).tolist())]
+    else:
+        values_list = [dict(values) for values in values_list]
     wkbs = shapely.to_wkb(stored, byte_order=1, include_srid=False).tolist() if len(stored) else []
     blobs = spatialite_blobs(stored, srid, wkbs)
-    columns: list[str] = []
-    for values in values_list:
-        for c in values:
-            if c not in columns:
-                columns.append(c)
-    if blobs is not None:
-        params = [(*[values.get(c) for c in columns], blob)
-                  for values, blob in zip(values_list, blobs)]
-    else:  # SpatiaLite makes the BLOB: GeomFromWKB(wkb, srid)
-        params = [(*[values.get(c) for c in columns], wkb, srid)
-                  for values, wkb in zip(values_list, wkbs)]
+    columns = list(dict.fromkeys(itertools.chain.from_iterable(values_list)))
+    geometry_args = [(blob,) for blob in blobs] if blobs is not None \
+        else [(wkb, srid) for wkb in wkbs]  # SpatiaLite makes the BLOB: GeomFromWKB(wkb, srid)
+    in_order = tuple(columns)
+    if all(tuple(values) == in_order for values in values_list):  # the usual case
+        params = [(*values.values(), *arg) for values, arg in zip(values_list, geometry_args)]
+    else:
+        params = [(*[values.get(c) for c in columns], *arg)
+                  for values, arg in zip(values_list, geometry_args)]
     return EncodedRows(layer, srid, values_list, wkbs, blobs,
                        [_to_json(values) for values in values_list], columns, params)
 
