@@ -59,6 +59,7 @@ PARALLEL_MIN_FEATURES = 20_000
 MAX_WORKERS = 4
 WORKERS_ENV = "ECOINV_IMPORT_WORKERS"
 WORKER_NICE = 10      # workers run at a lower priority than the writing process
+_STEAL_AFTER = 0.05   # seconds the writing process waits for a worker's batch
 
 
 # --- errors ---------------------------------------------------------------------------
@@ -1276,7 +1277,12 @@ def _prepared_in_workers(src: ShapefileSource, preparer: dict, ranges: list[tupl
                     ahead.append([r_here, None, here(r_here)])
                     continue
                 try:
-                    prepared = future.result()
+                    prepared = future.result(timeout=_STEAL_AFTER)
+                except TimeoutError:
+                    # A worker that is slow to come back (other programs
+                    # want the cores) does not hold the import up: its
+                    # batch is prepared here, and what it sends is dropped.
+                    future.cancel()
                 except BrokenProcessPool as exc:
                     broken = True
                     notes.append(f"worker processes of the import stopped ({exc}); "

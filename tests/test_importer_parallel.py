@@ -132,6 +132,16 @@ def test_workers_write_and_report_what_one_process_does(inventory_template, tmp_
     assert any("text values had bytes invalid in GBK" in n for n in report["notes"])
 
 
+def test_batches_a_worker_is_slow_to_send_are_prepared_by_the_importing_process(
+        inventory_template, tmp_path, monkeypatch):
+    """The importing process waits no time for the workers here: it prepares
+    whatever batch is next itself and drops what the worker sends later."""
+    monkeypatch.setattr(importer_module, "_STEAL_AFTER", 0.0)
+    shp = write_survey(tmp_path / "survey.shp", survey_parcels(unknown_class=True))
+    both = import_both_ways(inventory_template, tmp_path, shp, on_unknown="skip", batch_size=3)
+    assert both[2] == both[0] and both[2][0][0] == "imported"
+
+
 def test_workers_refuse_duplicate_keys_across_batches(inventory_template, tmp_path):
     shp = write_survey(tmp_path / "dup.shp", survey_parcels(duplicate_key=True))
     both = import_both_ways(inventory_template, tmp_path, shp, key="图斑编号", batch_size=7)
