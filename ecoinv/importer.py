@@ -1224,6 +1224,12 @@ def _worker_stop() -> None:
 
 def _worker_prepare(start: int, stop: int) -> _Prepared:
     _, records, preparer = _worker_state
+    return _prepare_range(records, preparer, start, stop)
+
+
+def _prepare_range(records: ShapefileRecords, preparer: _Preparer, start: int,
+                   stop: int) -> _Prepared:
+    """Records ``start`` to ``stop`` read and prepared, with what reading found."""
     feats = records.read(start, stop)
     warnings, bad_values = records.warnings, records.bad_values
     records.warnings, records.bad_values = {}, 0
@@ -1312,10 +1318,7 @@ def _prepared_batches(src: Source, preparer: dict, batch_size: int, workers: int
     ranges = _record_ranges(src.feature_count, batch_size)
     with src.records(local.source_fields) as records:
         def here(r: tuple[int, int]) -> _Prepared:
-            feats = records.read(*r)
-            warnings, bad_values = records.warnings, records.bad_values
-            records.warnings, records.bad_values = {}, 0
-            return local.prepare(feats, warnings, bad_values)
+            return _prepare_range(records, local, *r)
 
         if workers:
             yield from _prepared_in_workers(src, preparer, ranges, workers, here, notes)
