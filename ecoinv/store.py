@@ -595,14 +595,15 @@ class Inventory:
     def _select(self, layer: str, *, columns: Sequence[str] | None = None, bbox=None,
                 ids: Iterable[int] | None = None, where: str | None = None,
                 params: Sequence = (), filters: dict | None = None,
-                order_by: str = "id", with_geometry: bool = True) -> tuple[str, list, list[str]]:
+                order_by: str = "id", with_geometry: bool = True,
+                raw_geometry: bool = False) -> tuple[str, list, list[str]]:
         ldef = _layer(layer)
         cols = list(columns) if columns is not None else ldef.field_names
         for c in cols:
             ldef.field(c)
         select = ["id"] + [_q(c) for c in cols]
         if with_geometry:
-            select.append(f"AsBinary({GEOM})")
+            select.append(GEOM if raw_geometry else f"AsBinary({GEOM})")
         sql = f"SELECT {', '.join(select)} FROM {_q(layer)}"
         conds, args = [], []
         if bbox is not None:
@@ -617,6 +618,10 @@ class Inventory:
         if filters:
             for k, v in filters.items():
                 ldef.field(k)
+                if isinstance(v, (list, tuple, set)) and len(v) == 1:
+                    # One value: a plain equality, which SQLite answers from an
+                    # index in id order (with an IN list it sorts the rows).
+                    v = next(iter(v))
                 if isinstance(v, (list, tuple, set)):
                     conds.append(f"{_q(k)} IN (SELECT value FROM json_each(?))")
                     args.append(json.dumps(list(v)))
@@ -648,20 +653,43 @@ class Inventory:
                           shapely.from_wkb(wkb) if wkb is not None else None)
 
     def read_arrays(self, layer: str, *, columns: Sequence[str] | None = None, bbox=None,
-                    filters: dict | None = None, with_geometry: bool = True) -> dict[str, Any]:
+                    filters: dict | None = None, with_geometry: bool = True,
+                    raw_geometry: bool = False) -> dict[str, Any]:
         """Column-wise read for bulk work (metrics, rendering).
 
         Returns {"id": ndarray, <column>: list, ..., "geometry": ndarray of shapely geometries}.
+        ``raw_geometry``: "blob" instead of "geometry", the list of the
+        geometries as SpatiaLite stores them (for a reader that decodes them
+        all at once, :func:`ecoinv.geometry.ragged_multipolygons_from_spatialite`).
         """
         sql, args, cols = self._select(layer, columns=columns or [], bbox=bbox,
-                                       filters=filters, with_geometry=with_geometry)
+                                       filters=filters, with_geometry=with_geometry,
+                                       raw_geometry=raw_geometry)
         rows = self.conn.execute(sql, args).fetchall()
         out: dict[str, Any] = {"id": np.array([r[0] for r in rows], dtype=np.int64)}
         for i, c in enumerate(cols, start=1):
             out[c] = [r[i] for r in rows]
-        if with_geometry:
+        if with_geometry and raw_geometry:
+            out["blob"] = [r[-1] for r in rows]
+        elif with_geometry:
             out["geometry"] = shapely.from_wkb([r[-1] for r in rows]) if rows else np.array([], dtype=object)
         return out
+
+    def distinct_values(self, layer: str, column: str) -> set:
+        """The distinct values of one column of a layer, NULL included.
+
+        Found value after value, each the smallest above the last: with an
+        index on the column (land cover by year) that is one look-up per
+        value rather than a scan of every row.
+        """
+        _layer(layer).field(column)
+        c, t = _q(column), _q(layer)
+        rows = self.conn.execute(
+            f"WITH RECURSIVE v(x) AS (SELECT MIN({c}) FROM {t} UNION ALL "
+            f"SELECT (SELECT MIN({c}) FROM {t} WHERE {c} > v.x) FROM v WHERE v.x IS NOT NULL) "
+            f"SELECT x FROM v WHERE x IS NOT NULL "
+            f"UNION ALL SELECT NULL WHERE EXISTS (SELECT 1 FROM {t} WHERE {c} IS NULL)").fetchall()
+        return {r[0] for r in rows}
 
     def get(self, layer: str, fid: int) -> Feature:
         for f in self.features(layer, ids=[fid]):

@@ -582,7 +582,7 @@ def _cells(x0, y0, nx, ny, step, dense=False):
     return out
 
 
-@pytest.mark.parametrize("parallel_from", [10**9, 2], ids=["one thread", "two halves"])
+@pytest.mark.parametrize("parallel_from", [10**9, 2], ids=["one thread", "validity alongside"])
 def test_union_of_disjoint_proves_a_coverage_and_refuses_overlaps(monkeypatch, parallel_from):
     monkeypatch.setattr(metrics_areas, "PARALLEL_MIN_POLYGONS", parallel_from)
     cells = _cells(126.0, 45.0, 4, 3, 0.01, dense=True)
@@ -719,14 +719,16 @@ def test_land_cover_in_districts_with_a_gap_and_an_overlap_adds_up_to_the_city(i
     assert rows[3]["forest_ha"] > 0 and rows[4]["forest_ha"] > 0
 
 
-def test_union_of_disjoint_in_two_halves_is_the_one_thread_union():
-    """A layer big enough for the two-thread route: the same outline as the
-    one-thread union, and an overlap in either half (or across) is caught."""
+def test_union_of_disjoint_of_many_polygons_is_geos_union():
+    """A layer big enough for its validity to be checked in a second thread:
+    the same outline as GEOS's coverage union, and an overlap anywhere is
+    caught."""
     cells = _cells(126.0, 45.0, 80, 60, 0.001)
     assert len(cells) >= metrics_areas.PARALLEL_MIN_POLYGONS
     both = union_of_disjoint(cells)
     assert both is not None
     whole = shapely.coverage_union_all(cells)
     assert shapely.normalize(both).equals_exact(shapely.normalize(whole), tolerance=0)
-    for extra in (cells[10], cells[-10], box(126.0395, 45.0, 126.0405, 45.06)):
+    for extra in (cells[10], cells[-10], box(126.0395, 45.0, 126.0405, 45.06),
+                  Polygon([(127, 46), (127.01, 46.01), (127.01, 46), (127, 46.01)])):  # invalid
         assert union_of_disjoint([*cells, extra]) is None

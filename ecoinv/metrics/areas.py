@@ -36,7 +36,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ..geometry import _geodesy, as_crs, geod_for, object_array, ring_areas_m2
+from ..geometry import (RaggedPolygons, _geodesy, as_crs, geod_for, object_array,
+                        ring_areas_m2)
 from ..geometry import polygons_with_owner as _polygons_of_each
 
 
@@ -191,8 +192,8 @@ def _halves(polys: np.ndarray) -> np.ndarray:
     # (dropping vertices there), so only the cut line may touch the polygon.
     pad = (x1 - x0) + (y1 - y0) + 1.0
     lo, hi = y0 - pad, y1 + pad
-    west = object_array([_clip(p, a, b, c, d) for p, a, b, c, d in zip(polys, x0 - pad, lo, xm, hi)])
-    east = object_array([_clip(p, a, b, c, d) for p, a, b, c, d in zip(polys, xm, lo, x1 + pad, hi)])
+    west = _clip_all(polys, x0 - pad, lo, xm, hi)
+    east = _clip_all(polys, xm, lo, x1 + pad, hi)
     bad = shapely.is_missing(west) | shapely.is_missing(east)
     bad |= ~(shapely.is_valid(west) & shapely.is_valid(east))
     bad |= _unmatched_cuts(west, east, xm)
@@ -201,6 +202,18 @@ def _halves(polys: np.ndarray) -> np.ndarray:
         west[bad] = shapely.intersection(p, shapely.box(a, b, m, c))
         east[bad] = shapely.intersection(p, shapely.box(m, b, x1[bad], c))
     return np.concatenate([west, east])
+
+
+def _clip_all(polys: np.ndarray, x0, y0, x1, y1) -> np.ndarray:
+    """Each polygon clipped to its own rectangle by GEOS's rectangle
+    clipper (None where GEOS refuses)."""
+    try:
+        # shapely.clip_by_rect takes one rectangle for all; the ufunc behind
+        # it takes one per geometry, in one call that lets go of Python's
+        # lock (a call per polygon would take it back thousands of times).
+        return shapely.lib.clip_by_rect(polys, x0, y0, x1, y1)
+    except (shapely.errors.GEOSException, TypeError, AttributeError):  # (not in every shapely)
+        return object_array([_clip(p, a, b, c, d) for p, a, b, c, d in zip(polys, x0, y0, x1, y1)])
 
 
 def _clip(poly, x0, y0, x1, y1):
@@ -279,12 +292,14 @@ def split(parts: np.ndarray, areas: np.ndarray, zones: Zones, crs,
     strips, strip_pair = subdivide(parts[cross_p[big]])
     sub = np.concatenate([parts[cross_p[~big]], strips])
     sub_pair = np.concatenate([np.flatnonzero(~big), np.flatnonzero(big)[strip_pair]])
-    # Each crossing (part, zone) pair is cut against the zone's nearby strips.
-    si, ti = zones.tree.query(sub, predicate="intersects")
+    # Each crossing (part, zone) pair is cut against the zone's nearby strips
+    # (by bounding box: an intersects test costs about what cutting the few
+    # strips that only come near does; those give nothing).
+    si, ti = zones.tree.query(sub)
     pair = sub_pair[si]
     own = zones.owner[ti] == cross_z[pair]
     si, ti, pair = si[own], ti[own], pair[own]
-    pieces, which = polygons_with_owner(shapely.intersection(sub[si], zones.strips[ti]))
+    pieces, which = polygons_with_owner(_intersections(sub[si], zones.strips[ti]))
     out_p = np.concatenate([pi[whole], cross_p[pair][which]])
     out_z = np.concatenate([zi[whole], cross_z[pair][which]])
     out_a = np.concatenate([areas[pi[whole]], polygon_areas_m2(pieces, crs)])
@@ -292,6 +307,21 @@ def split(parts: np.ndarray, areas: np.ndarray, zones: Zones, crs,
     if keep_cut:
         cut = np.concatenate([parts[pi[whole]], pieces])
     return out_p, out_z, out_a, cut
+
+
+# From this many pairs on, :func:`_intersections` cuts in two threads.
+PARALLEL_MIN_PAIRS = 200
+
+
+def _intersections(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``shapely.intersection(a, b)``, pair by pair; many pairs in two halves
+    at once (one GEOS call each, which lets go of Python's lock throughout)."""
+    if len(a) < PARALLEL_MIN_PAIRS:
+        return shapely.intersection(a, b)
+    half = len(a) // 2
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(shapely.intersection, (a[:half], a[half:]), (b[:half], b[half:])))
+    return np.concatenate(parts)
 
 
 @dataclass
@@ -343,31 +373,32 @@ def areas_in(pieces: Pieces, zones: Zones, crs) -> np.ndarray:
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 
 
-def union_of_disjoint(geoms) -> BaseGeometry | None:
+def union_of_disjoint(geoms, ragged: RaggedPolygons | None = None) -> BaseGeometry | None:
     """The union of polygons shown not to overlap one another, or None.
 
-    The union is built with GEOS's coverage union, which assumes a valid
-    coverage (no overlaps, shared edges with matching vertices) and
-    does not check it.  The check is then made on the result, in time
-    n log n in the number of edges: with every ring oriented (exteriors
-    counter-clockwise, holes clockwise), the winding number of a valid
-    polygon's boundary is 1 inside it and 0 outside, so the sum of all the
-    polygons' boundaries, as a chain of oriented edges, winds k times around
-    a point lying in k polygons.  If that chain — the edges shared by two
-    neighbours cancel, being walked once each way — is exactly the boundary
-    of the union, a valid polygon winding once around its inside, then no
-    point lies in two polygons: their interiors are disjoint, the union
-    covers each of them, and its area is the sum of theirs, edge by edge.
-    The GEOS coverage validator asks the same of a coverage (plus matching
-    vertices, which the chain needs too), at about the cost of union and
-    check together (twice it for a forest class of 12,000 parcels).
+    With every ring oriented (exteriors counter-clockwise, holes clockwise),
+    the winding number of a valid polygon's boundary is 1 inside it and 0
+    outside, so the sum of all the polygons' boundaries, as a chain of
+    oriented edges, winds k times around a point lying in k polygons.  The
+    edges neighbours share cancel in that sum (walked once each way,
+    :func:`_cancel`); the edges left are joined into rings and the rings
+    nested into polygons (:func:`_polygons_from_edges`).  If that is a valid
+    polygonal geometry whose boundary is exactly the chain left — a valid
+    polygon winding once around its inside — then no point lies in two
+    polygons: their interiors are disjoint, the geometry is their union, and
+    its area is the sum of theirs, edge by edge.  This costs a sort of the
+    edges (n log n): less than GEOS's coverage union alone, which assumes a
+    valid coverage without checking it.  (GEOS's coverage validator asks
+    what the proof needs: no overlaps, shared edges with matching vertices.)
 
-    Returns None when any input is not a valid polygon or multipolygon, when
-    GEOS refuses, or when the chains differ (overlaps, or neighbours whose
-    shared edges do not have the same vertices); the caller then dissolves
-    some other way.  (Edges are compared by 63-bit hashes of their exact
-    coordinates: see :func:`_chain_is_zero` for the odds of a collision
-    hiding a difference.)
+    Where the edges left do not make such a geometry at the first try (rings
+    touching in ways the joining does not foresee), GEOS's coverage union is
+    built instead and held to the same test.  Returns None when any input is
+    not a valid polygon or multipolygon, when a segment is walked twice the
+    same way (an overlap), or when neither geometry passes (overlaps, or
+    neighbours whose shared edges do not have the same vertices); the
+    caller then dissolves some other way.  ``ragged``: the same geometries
+    as coordinate arrays, when at hand (see :func:`_ring_edges`).
     """
     geoms = _as_array(geoms)
     if not len(geoms):
@@ -375,76 +406,151 @@ def union_of_disjoint(geoms) -> BaseGeometry | None:
     if not np.isin(shapely.get_type_id(geoms), _POLYGONAL).all():
         return None
     if len(geoms) < PARALLEL_MIN_POLYGONS:
-        part = _union_part(geoms)
-        if part is None:
+        if not shapely.is_valid(geoms).all():
             return None
-        union, keys = part
+        left, union = _joined_outline(geoms, ragged)
     else:
-        # Two halves (west and east of the median centre) are checked and
-        # merged in two threads (GEOS and numpy let go of Python's lock), then
-        # the two unions — a coverage too — are merged.  The proof below is
-        # the same: it compares every input edge with the final outline.
-        x0, _, x1, _ = shapely.bounds(geoms).T
-        order = np.argsort(x0 + x1, kind="stable")
-        halves = [geoms[np.sort(order[:len(order) // 2])], geoms[np.sort(order[len(order) // 2:])]]
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            parts = list(pool.map(_union_part, halves))
-        if any(p is None for p in parts):
-            return None
-        try:
-            union = shapely.coverage_union_all(object_array([p[0] for p in parts]))
-        except shapely.errors.GEOSException:
-            return None
-        keys = [k for p in parts for k in p[1]]
-    if union.geom_type not in ("Polygon", "MultiPolygon") and not union.is_empty:
-        return None
-    if not union.is_valid:
-        return None
-    outline = _edge_keys(_boundary_chain([union], sign=-1))
-    if outline is None or not _chain_is_zero([*keys, *outline]):
-        return None
-    return union
-
-
-# From this many polygons on, :func:`union_of_disjoint` works on two halves
-# at once (below it, the threads cost more than they save).
-PARALLEL_MIN_POLYGONS = 4000
-
-
-def _union_part(geoms: np.ndarray):
-    """(coverage union, edge keys of the inputs' boundaries) of valid
-    polygons, or None (an invalid input, or GEOS refuses)."""
-    if not shapely.is_valid(geoms).all():
-        return None
+        # GEOS's validity check lets go of Python's lock throughout; the
+        # outline (numpy's sorts, shapely's part and ring objects: they hold
+        # the lock) is worked out meanwhile.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            valid = pool.submit(shapely.is_valid, geoms)
+            left, union = _joined_outline(geoms, ragged)
+            if not valid.result().all():
+                return None
+    if left is None or union is not None:
+        return union
     try:
         union = shapely.coverage_union_all(geoms)
     except shapely.errors.GEOSException:
         return None
-    keys = _edge_keys(_boundary_chain(geoms))
-    if keys is None:
+    return union if _is_outline(union, *left) else None
+
+
+# From this many polygons on, :func:`union_of_disjoint` checks their validity
+# in a second thread (below it, the thread costs more than it saves).
+PARALLEL_MIN_POLYGONS = 4000
+
+
+def _joined_outline(geoms: np.ndarray, ragged: RaggedPolygons | None = None
+                    ) -> tuple[tuple[np.ndarray, np.ndarray] | None, BaseGeometry | None]:
+    """The boundaries of ``geoms`` as one chain, shared edges cancelled
+    (None: an edge is left twice, :func:`_cancel`), and the union joined
+    from it and checked against it (None where it could not be)."""
+    left = _cancel(*_ring_edges(geoms, ragged))
+    if left is None:
+        return None, None
+    union = _polygons_from_edges(*left)
+    if union is None or not _is_outline(union, *left):
+        return left, None
+    return left, union
+
+
+def tile_exactly(geoms, whole: BaseGeometry) -> bool:
+    """Whether polygons exactly tile ``whole``: no overlaps, no gaps, shared
+    edges vertex for vertex, and their outline ``whole``'s boundary vertex
+    for vertex.
+
+    The proof of :func:`union_of_disjoint`, without building the union:
+    the polygons' boundaries, shared edges cancelled, must be exactly
+    ``whole``'s, so that they wind once around each point of ``whole`` and
+    nowhere else.  All must be valid polygons or multipolygons.
+    """
+    geoms = _as_array(geoms)
+    if not len(geoms) or whole is None or whole.geom_type not in ("Polygon", "MultiPolygon"):
+        return False
+    if not np.isin(shapely.get_type_id(geoms), _POLYGONAL).all() or not whole.is_valid:
+        return False
+    left = _edges_left(geoms)
+    if left is None:
+        return False
+    s, e = _ring_edges([whole])
+    rest = _cancel(np.concatenate([left[0], e]), np.concatenate([left[1], s]))
+    return rest is not None and not len(rest[0])
+
+
+def _edges_left(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The boundaries of valid polygons as one chain, shared edges cancelled
+    (:func:`_cancel`); None if an input is not valid or an edge is left twice."""
+    if not shapely.is_valid(geoms).all():
         return None
-    return union, keys
+    return _cancel(*_ring_edges(geoms))
 
 
-def _boundary_chain(geoms, sign: int = 1) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The rings of ``geoms`` as oriented edges: [(coordinates, index of each
-    edge's first point, +1/-1 per edge)], exteriors counter-clockwise and
-    holes clockwise (times ``sign``)."""
-    polys, _ = polygons_with_owner(geoms)
-    rings, ring_poly = shapely.get_rings(polys, return_index=True)
-    if not len(rings):
-        return []
-    exterior = np.ones(len(rings), dtype=bool)
-    exterior[1:] = ring_poly[1:] != ring_poly[:-1]
-    # GEOS's orientation test is robust (exact for any valid ring).
-    flip = shapely.is_ccw(rings) != exterior
-    counts = shapely.get_num_coordinates(rings)
-    coords = shapely.get_coordinates(rings) + 0.0  # -0.0 -> 0.0
-    is_start = np.ones(len(coords), dtype=bool)
+def _is_outline(geom: BaseGeometry, start: np.ndarray, end: np.ndarray) -> bool:
+    """Whether ``geom`` is a valid polygonal geometry whose oriented boundary
+    is exactly the chain of edges ``start`` → ``end``."""
+    if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
+        return False
+    s, e = _ring_edges([geom])
+    rest = _cancel(np.concatenate([start, e]), np.concatenate([end, s]))
+    return rest is not None and not len(rest[0])
+
+
+def _ring_edges(geoms, ragged: RaggedPolygons | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The edges of the rings of ``geoms`` as (start, end) points (complex
+    x + iy), exteriors counter-clockwise and holes clockwise.
+
+    ``ragged``: the same geometries as coordinate arrays, when at hand
+    (read straight from SpatiaLite): the rings are then taken from them
+    instead of made into shapely objects one by one.
+    """
+    if ragged is not None and (np.diff(ragged.ring_offsets) >= 4).all():
+        counts = np.diff(ragged.ring_offsets)
+        parts = ragged.part_offsets
+        exterior = np.zeros(len(counts), dtype=bool)
+        exterior[parts[:-1][parts[1:] > parts[:-1]]] = True
+        points = (np.asarray(ragged.coords, dtype=float) + 0.0).view(np.complex128).ravel()
+        ccw = _counter_clockwise(points, counts)
+    else:
+        polys, _ = polygons_with_owner(geoms)
+        rings, ring_poly = shapely.get_rings(polys, return_index=True)
+        exterior = np.ones(len(rings), dtype=bool)
+        exterior[1:] = ring_poly[1:] != ring_poly[:-1]
+        # GEOS's orientation test is robust (exact for any valid ring).
+        ccw = shapely.is_ccw(rings)
+        counts = shapely.get_num_coordinates(rings)
+        points = (shapely.get_coordinates(rings) + 0.0).view(np.complex128).ravel()  # -0.0 -> 0.0
+    if not len(counts):
+        return np.zeros(0, dtype=complex), np.zeros(0, dtype=complex)
+    is_start = np.ones(len(points), dtype=bool)
     is_start[np.cumsum(counts) - 1] = False
     first = np.flatnonzero(is_start)
-    signs = np.where(np.repeat(flip, counts - 1), -sign, sign)
-    return [(coords, first, signs)]
+    flip = np.repeat(ccw != exterior, counts - 1)
+    a, b = points[first], points[first + 1]
+    return np.where(flip, b, a), np.where(flip, a, b)
+
+
+def _counter_clockwise(points: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Whether each closed ring (``points``, complex x + iy, one ring after
+    another, ``counts`` points each) runs counter-clockwise.
+
+    The sign of the ring's shoelace sum, taken about its first point, where
+    the sum is larger than its rounding error can be; GEOS's robust test
+    for the rings too thin to tell that way.
+    """
+    n = len(counts)
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    ring = np.repeat(np.arange(n), counts)[:-1]
+    p = points - np.repeat(points[starts], counts)
+    xy, yx = p.real[:-1] * p.imag[1:], p.imag[:-1] * p.real[1:]
+    term, size = xy - yx, np.abs(xy) + np.abs(yx)
+    between = (starts + counts - 1)[:-1]  # the last point of a ring and the next ring's first
+    term[between] = 0.0
+    size[between] = 0.0
+    twice_area = np.bincount(ring, term, minlength=n)
+    # The rounding of the products and of their sum, about each ring's first point.
+    error = (counts + 8) * np.finfo(float).eps * np.bincount(ring, size, minlength=n)
+    doubt = np.abs(twice_area) <= error
+    ccw = twice_area > 0.0
+    if doubt.any():
+        k = np.flatnonzero(doubt)
+        take = np.repeat(doubt, counts)
+        xy_doubt = np.column_stack([points[take].real, points[take].imag])
+        ccw[k] = shapely.is_ccw(shapely.linearrings(xy_doubt, indices=np.repeat(np.arange(len(k)),
+                                                                               counts[k])))
+    return ccw
 
 
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F),
@@ -460,46 +566,205 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(31))
 
 
-def _edge_keys(parts) -> list[np.ndarray] | None:
-    """The oriented edges of ``parts`` (see :func:`_boundary_chain`) as
-    sortable keys: a 63-bit hash of the segment's end points' exact
-    coordinates, the last bit telling its sense (zero-length edges left out).
-    None if two distinct points share a hash (the caller then gives up)."""
-    keys = []
-    one = np.uint64(1)
-    for coords, first, sign in parts:
-        xy = np.ascontiguousarray(coords).view(np.complex128).ravel()
-        real = xy[first] != xy[first + 1]  # repeated points bound nothing
-        first, sign = first[real], sign[real]
-        with np.errstate(over="ignore"):
-            bits = np.ascontiguousarray(coords).view(np.uint64)
-            point = _mix(bits[:, 0] * _MIX[0] + _mix(bits[:, 1]))
-            ha, hb = point[first], point[first + 1]
-            key = _mix(np.minimum(ha, hb) * _MIX[1] + np.maximum(ha, hb))
-        if (ha == hb).any():
-            return None  # two points with one hash: leave it to the caller
-        forward = (ha < hb) == (sign > 0)
-        keys.append((key & ~one) | forward.astype(np.uint64))
-    return keys
+def _point_hashes(points: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each point's exact coordinates (complex x + iy)."""
+    bits = np.ascontiguousarray(points).view(np.uint64).reshape(-1, 2)
+    with np.errstate(over="ignore"):
+        return _mix(bits[:, 0] * _MIX[0] + _mix(bits[:, 1]))
 
 
-def _chain_is_zero(keys: list[np.ndarray]) -> bool:
-    """Whether the oriented edges behind ``keys`` (see :func:`_edge_keys`)
-    cancel out: every segment walked as many times one way as the other.
+def _cancel(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """What is left of the chain of oriented edges ``start`` → ``end``
+    (complex x + iy) once edges walked both ways cancel: every segment
+    walked once more one way than the other, in that sense, once.
 
-    A hash collision could hide an unmatched edge only if it happened to
+    None when a segment is walked twice more one way than the other (some
+    point is then wound twice: an overlap), or when two distinct points
+    share a hash.  Segments are told apart by a 63-bit hash of their end
+    points' exact coordinates, the last bit of each edge's key telling its
+    sense: a collision could hide an unmatched edge only if it happened to
     pair it with an edge of the opposite sense (odds of about 10⁻¹³ for a
-    layer of a million edges).
+    layer of a million edges).  Zero-length edges (repeated points) bound
+    nothing and are dropped.
     """
-    if not keys:
-        return True
+    real = start != end
+    start, end = start[real], end[real]
+    if not len(start):
+        return start, end
+    ha, hb = _point_hashes(start), _point_hashes(end)
+    if (ha == hb).any():
+        return None
     one = np.uint64(1)
-    keys = np.sort(np.concatenate(keys))
-    segment = keys >> one
-    starts = np.flatnonzero(np.concatenate([[True], segment[1:] != segment[:-1]]))
-    forward = np.add.reduceat((keys & one).astype(np.int64), starts)
-    walks = np.diff(np.append(starts, len(keys)))
-    return bool((2 * forward == walks).all())
+    forward = ha < hb
+    with np.errstate(over="ignore"):
+        segment = _mix(np.minimum(ha, hb) * _MIX[1] + np.maximum(ha, hb)) >> one
+    keys = (segment << one) | forward.astype(np.uint64)
+    order = np.argsort(keys)
+    keys = keys[order]
+    is_first = np.ones(len(keys), dtype=bool)
+    is_first[1:] = (keys[1:] >> one) != (keys[:-1] >> one)
+    firsts = np.flatnonzero(is_first)
+    walks = np.diff(np.append(firsts, len(keys)))
+    net = 2 * np.add.reduceat((keys & one).astype(np.int64), firsts) - walks
+    if (np.abs(net) > 1).any():
+        return None
+    # A segment's edges walked against its hash order sort first: the group's
+    # first edge is one of them, its last one of the others.
+    left = net != 0
+    k = order[np.where(net[left] > 0, firsts[left] + walks[left] - 1, firsts[left])]
+    return start[k], end[k]
+
+
+def _polygons_from_edges(start: np.ndarray, end: np.ndarray) -> BaseGeometry | None:
+    """Polygons bounded by the oriented edges ``start`` → ``end`` (complex
+    x + iy; the inside on the left of every edge), or None when the edges
+    do not close into rings or the rings do not nest into polygons.
+
+    The rings are followed edge to edge (:func:`_next_edges`, :func:`_rings`);
+    counter-clockwise ones are shells, clockwise ones holes, each hole in
+    the smallest shell around it.  The result is not checked: the caller
+    compares its boundary with the edges.
+    """
+    if len(start) < 3:
+        return None
+    succ = _next_edges(start, end)
+    if succ is None:
+        return None
+    points, ring = _rings(start, succ)
+    try:
+        rings = shapely.linearrings(np.column_stack([points.real, points.imag]), indices=ring)
+    except (shapely.errors.GEOSException, ValueError):
+        return None  # a ring of fewer than three points
+    ccw = shapely.is_ccw(rings)
+    shells, holes = rings[ccw], rings[~ccw]
+    if not len(shells):
+        return None
+    if not len(holes):
+        polys = shapely.polygons(shells)
+    else:
+        outer = shapely.polygons(shells)
+        hole, shell = shapely.STRtree(outer).query(holes, predicate="covered_by")
+        # Shells around a hole are nested: its own is the smallest.
+        by_size = np.lexsort((shapely.area(outer)[shell], hole))
+        hole, shell = hole[by_size], shell[by_size]
+        own = np.ones(len(hole), dtype=bool)
+        own[1:] = hole[1:] != hole[:-1]
+        hole, shell = hole[own], shell[own]
+        if len(hole) != len(holes):
+            return None  # a hole outside every shell
+        owner = np.concatenate([np.arange(len(shells)), shell])
+        # Each polygon's shell first, then its holes.
+        order = np.lexsort((np.arange(len(owner)), owner))
+        polys = shapely.polygons(np.concatenate([shells, holes[hole]])[order], indices=owner[order])
+    return polys[0] if len(polys) == 1 else shapely.multipolygons(polys)
+
+
+def _next_edges(start: np.ndarray, end: np.ndarray) -> np.ndarray | None:
+    """For each edge, the index of the edge that follows it in its ring, or
+    None when some edge leads nowhere or two lead into the same one.
+
+    Where several edges leave a vertex (polygons, or a hole and its shell,
+    touching there), the one taken is the sharpest turn to the left — the
+    first clockwise from the way back — which keeps apart the pieces of
+    the inside that meet at the vertex.  Vertices are matched by hash, and
+    every match is then checked coordinate for coordinate.
+    """
+    n = len(start)
+    start_hash = _point_hashes(start)
+    order = np.argsort(start_hash)
+    sorted_hash = start_hash[order]
+    end_hash = _point_hashes(end)
+    lo = np.searchsorted(sorted_hash, end_hash, side="left")
+    hi = np.searchsorted(sorted_hash, end_hash, side="right")
+    if (hi == lo).any():
+        return None
+    succ = order[lo]
+    fork = np.flatnonzero(hi - lo > 1)
+    if len(fork):
+        # Every (edge in, edge out) pair at such vertices, by turn.
+        ways = hi[fork] - lo[fork]
+        k = np.repeat(fork, ways)
+        leaving = order[np.repeat(lo[fork] - np.cumsum(ways) + ways, ways) + np.arange(len(k))]
+        if (start[leaving] != end[k]).any():
+            return None
+        back = np.angle(start[k] - end[k])
+        turn = np.mod(back - np.angle(end[leaving] - end[k]), 2.0 * np.pi)
+        by_turn = np.lexsort((turn, k))
+        first = np.ones(len(k), dtype=bool)
+        first[1:] = k[by_turn][1:] != k[by_turn][:-1]
+        succ[k[by_turn][first]] = leaving[by_turn][first]
+    if (start[succ] != end).any() or (np.bincount(succ, minlength=n) != 1).any():
+        return None
+    return succ
+
+
+def _rings(start: np.ndarray, succ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rings traced by the successor permutation ``succ`` over edges
+    with first points ``start``: (points, ring of each point), ring by ring
+    and in order along each, every ring passing each vertex once.
+
+    The cycles are found by pointer jumping (each edge learns the smallest
+    edge index of its cycle, then its distance from that edge), in log n
+    vectorised steps.  A ring that comes back to a vertex (a hole touching
+    its shell) is then cut there into rings that do not.
+    """
+    n = len(succ)
+    label = np.arange(n)
+    jump = succ.copy()
+    while True:
+        smaller = np.minimum(label, label[jump])
+        jump = jump[jump]
+        if (smaller == label).all():
+            break
+        label = smaller
+    head = label == np.arange(n)
+    pred = np.empty(n, dtype=np.int64)
+    pred[succ] = np.arange(n)
+    pred[head] = np.flatnonzero(head)
+    rank = (~head).astype(np.int64)
+    while not (pred == label).all():
+        rank = rank + rank[pred]
+        pred = pred[pred]
+    order = np.lexsort((rank, label))
+    points, label = start[order], label[order]
+    ring = np.concatenate([[0], np.cumsum(label[1:] != label[:-1])])
+    # A vertex met twice in one ring.
+    by_point = np.lexsort((points.imag, points.real, ring))
+    p, r = points[by_point], ring[by_point]
+    twice = (p[1:] == p[:-1]) & (r[1:] == r[:-1])
+    if not twice.any():
+        return points, ring
+    cut = np.zeros(int(ring[-1]) + 1, dtype=bool)
+    cut[r[1:][twice]] = True
+    out_points, out_ring = [points[~cut[ring]]], [ring[~cut[ring]]]
+    next_ring = int(ring[-1]) + 1
+    for k in np.flatnonzero(cut).tolist():
+        for loop in _simple_loops(points[ring == k].tolist()):
+            out_points.append(np.array(loop, dtype=complex))
+            out_ring.append(np.full(len(loop), next_ring))
+            next_ring += 1
+    points, ring = np.concatenate(out_points), np.concatenate(out_ring)
+    order = np.argsort(ring, kind="stable")
+    ring = np.unique(ring[order], return_inverse=True)[1]
+    return points[order], ring
+
+
+def _simple_loops(walk: list) -> list[list]:
+    """A closed walk (its vertices in order, the first not repeated at the
+    end) cut at every vertex it passes twice into loops that pass none twice."""
+    loops, path, at = [], [], {}
+    for p in walk:
+        if p in at:
+            i = at[p]
+            loops.append(path[i:])
+            for q in path[i + 1:]:
+                del at[q]
+            del path[i + 1:]
+        else:
+            at[p] = len(path)
+            path.append(p)
+    loops.append(path)
+    return loops
 
 
 def dissolved_pieces(geoms, areas_m2, crs) -> tuple[Pieces, str]:
@@ -523,10 +788,9 @@ def dissolve(geoms) -> tuple[BaseGeometry, str]:
 
     Polygons that form a coverage (no overlaps, shared edges with matching
     vertices — what a clean land-cover layer or a set of districts is) are
-    merged with GEOS's coverage union, which is linear in the number of
-    edges, and the result is proven right (:func:`union_of_disjoint`);
-    anything else goes through the full overlay union, which is correct for
-    any input.
+    merged by dropping the edges neighbours share, and the result is proven
+    right (:func:`union_of_disjoint`); anything else goes through the full
+    overlay union, which is correct for any input.
     """
     geoms = _as_array(geoms)
     geoms = geoms[~shapely.is_missing(geoms)]

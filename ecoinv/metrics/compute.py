@@ -7,6 +7,7 @@ those rules (area method, ellipsoid, overlaps, clipping, statuses, as-of).
 """
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable, Iterable
@@ -18,9 +19,11 @@ from shapely.geometry.base import BaseGeometry
 
 from .. import schema
 from ..errors import EcoinvError
-from ..geometry import M2_PER_HA, ellipsoid_name, geod_for, object_array
+from ..geometry import (M2_PER_HA, RaggedPolygons, ellipsoid_name, geod_for, object_array,
+                        ragged_multipolygons_from_spatialite)
 from .areas import (DENSIFY_M, Pieces, Zones, areas_in, clip, dissolve, dissolved_pieces,
-                    measure_m2, polygons_with_owner, split, union_of_disjoint)
+                    measure_m2, polygons_with_owner, split, tile_exactly,
+                    union_of_disjoint)
 
 SECTIONS = (
     "boundary",
@@ -98,6 +101,30 @@ class _Dissolved:
     whole: Pieces
     inside: Pieces
     how: str
+
+
+@dataclass
+class _DistrictLayout:
+    """What the districts' set-up needs of their geometries and the
+    boundary alone (no inventory, no notes: it may run in another thread)."""
+
+    whole_m2: np.ndarray      # each district's area
+    union: BaseGeometry
+    how: str                  # how the union was made (see dissolve)
+    tiled: bool               # the districts tile the boundary exactly
+    zones: Zones | None       # when tiled: the districts, then the (empty) gap
+
+    @classmethod
+    def of(cls, geoms: np.ndarray, boundary: BaseGeometry | None, crs) -> "_DistrictLayout":
+        whole = measure_m2(geoms, crs)
+        # Districts usually tile the boundary: their union is then the
+        # boundary itself, vertex for vertex, and nothing needs clipping
+        # (nor the union building: the proof that they tile it is enough).
+        if boundary is not None and tile_exactly(geoms, boundary):
+            return cls(whole, boundary, "coverage_union", True,
+                       Zones([*geoms, shapely.MultiPolygon()]))
+        union, how = dissolve(geoms)
+        return cls(whole, union, how, False, None)
 
 
 @dataclass
@@ -183,6 +210,10 @@ class _Run:
         self.cancel = cancel
         self.notes: list[str] = []
         self.landcover_year: int | None = None
+        # Where the districts' layout is made in the background, and the
+        # layout being made (see boundary and districts).
+        self._background: ThreadPoolExecutor | None = None
+        self._district_layout: Future | None = None
 
     def _check(self) -> None:
         if self.cancel is not None and self.cancel():
@@ -196,11 +227,22 @@ class _Run:
             "notes": self.notes,
         }
         total = len(self.sections)
-        for i, name in enumerate(self.sections):
-            self._check()
-            if self.progress:
-                self.progress(i, total)
-            out[name] = getattr(self, f"_section_{name}")()
+        # A worker for the districts' layout, set going as soon as the
+        # boundary is known (see boundary).
+        self._background = ThreadPoolExecutor(max_workers=1)
+        try:
+            for i, name in enumerate(self.sections):
+                self._check()
+                if self.progress:
+                    self.progress(i, total)
+                out[name] = getattr(self, f"_section_{name}")()
+        except BaseException:
+            # Cancelled or failed: return now, not when the layout is done.
+            self._background.shutdown(wait=False, cancel_futures=True)
+            self._background = None
+            raise
+        self._background.shutdown()
+        self._background = None
         if self.progress:
             self.progress(total, total)
         # Last: it records choices made while computing (land-cover year).
@@ -210,7 +252,12 @@ class _Run:
     # -- shared inputs ---------------------------------------------------------
     @cached_property
     def boundary(self) -> _Boundary:
-        data = self.inv.read_arrays("boundary", columns=["name", "code"])
+        boundary = self._read_boundary()
+        self._start_districts(boundary.geometry)
+        return boundary
+
+    def _read_boundary(self) -> _Boundary:
+        data = _read_polygons(self.inv, "boundary", ["name", "code"])
         geoms = data["geometry"]
         feature_m2 = measure_m2(geoms, self.crs)
         features = [{"id": int(i), "name": n, "code": c, "area_ha": _ha(a)}
@@ -259,7 +306,7 @@ class _Run:
     def assets(self) -> dict:
         cols = ["name", "name_en", "category", "level", "designated_year", "reported_area_ha",
                 "status"]
-        data = self.inv.read_arrays("assets", columns=cols)
+        data = _read_polygons(self.inv, "assets", cols)
         years = data["designated_year"]
         keep = np.array([self.as_of is None or y is None or y <= self.as_of for y in years],
                         dtype=bool)
@@ -293,7 +340,7 @@ class _Run:
 
     @cached_property
     def landcover(self) -> dict:
-        years = _distinct(self.inv, "landcover", "year")
+        years = self.inv.distinct_values("landcover", "year")
         dated = sorted(y for y in years if y is not None)
         eligible = [y for y in dated if self.as_of is None or y <= self.as_of]
         if eligible:
@@ -311,12 +358,17 @@ class _Run:
         filters: dict = {"year": year}
         if not self.all_classes:
             filters["class"] = list(self.classes)
-        data = self.inv.read_arrays("landcover", columns=["class", "source_key"], filters=filters)
+        # Parcel keys are only reported in outside_boundary.
+        columns = ["class"] + (["source_key"] if "outside_boundary" in self.sections else [])
+        data = _read_polygons(self.inv, "landcover", columns, filters)
         cls = data["class"] = object_array(data["class"])
-        classes = {c: self._landcover_class(data["geometry"][cls == c]) for c in self.classes}
+        ragged = data["ragged"]
+        classes = {c: self._landcover_class(data["geometry"][cls == c],
+                                            None if ragged is None else ragged.take(cls == c))
+                   for c in self.classes}
         return {"year": year, "data": data, "classes": classes}
 
-    def _landcover_class(self, geoms) -> dict:
+    def _landcover_class(self, geoms, ragged: RaggedPolygons | None = None) -> dict:
         """Count, sum of parcel areas and dissolve of one land-cover class.
 
         A clean land-cover layer is a coverage: its parcels do not overlap,
@@ -325,10 +377,11 @@ class _Run:
         proves there is no overlap) — the union is then measured and
         clipped instead of every parcel, its outline being a fraction of
         theirs.  Otherwise the parcels are measured one by one and dissolved
-        as any other set of polygons.
+        as any other set of polygons.  ``ragged``: the parcels as coordinate
+        arrays, when read so.
         """
         self._check()
-        union = union_of_disjoint(geoms) if len(geoms) > 1 else None
+        union = union_of_disjoint(geoms, ragged) if len(geoms) > 1 else None
         if union is not None or len(geoms) <= 1:
             geom = union if union is not None else (geoms[0] if len(geoms) else None)
             whole = Pieces.of(geom, self.crs)
@@ -364,27 +417,45 @@ class _Run:
             return float(z[:n + 1].sum() - z[n + 1:].sum())
         return clip(whole, self.mask, self.crs).area_m2
 
+    def _start_districts(self, boundary: BaseGeometry | None) -> None:
+        """Set the districts' layout going in the background, when the
+        districts are asked for: their own geometry work (measuring,
+        proving they tile the boundary, cutting them into strips: GEOS and
+        numpy calls that let go of Python's lock) then overlaps the work on
+        the sections before them.  Their rows are read here, SQLite
+        wanting this thread."""
+        if self._background is None or "districts" not in self.sections:
+            return
+        geoms = self._district_rows[1]
+        self._district_layout = self._background.submit(_DistrictLayout.of, geoms, boundary,
+                                                        self.crs)
+
     @cached_property
-    def districts(self) -> _Districts:
-        data = self.inv.read_arrays("districts", columns=["name", "name_en", "code"])
+    def _district_rows(self) -> tuple[list[dict], np.ndarray]:
+        """The districts by code: (rows without areas, geometries)."""
+        data = _read_polygons(self.inv, "districts", ["name", "name_en", "code"])
         order = sorted(range(len(data["id"])),
                        key=lambda i: (data["code"][i] is None, data["code"][i] or "", data["id"][i]))
         geoms = data["geometry"][order] if order else data["geometry"]
-        whole = measure_m2(geoms, self.crs)
         rows = [{"id": int(data["id"][i]), "code": data["code"][i], "name": data["name"][i],
-                 "name_en": data["name_en"][i], "total_area_ha": _ha(m2)}
-                for i, m2 in zip(order, whole)]
+                 "name_en": data["name_en"][i]} for i in order]
+        return rows, geoms
+
+    @cached_property
+    def districts(self) -> _Districts:
+        rows, geoms = self._district_rows
         boundary = self.boundary.geometry
+        pending = self._district_layout
+        layout = (pending.result() if pending is not None else
+                  _DistrictLayout.of(geoms, boundary, self.crs))
+        whole = layout.whole_m2
+        rows = [{**r, "total_area_ha": _ha(m2)} for r, m2 in zip(rows, whole)]
         if not rows:
             self.notes.append("no districts in the inventory")
         inside = object_array(list(geoms))
         inside_m2 = whole.copy()
         outside = np.zeros(len(geoms))
-        union, how = dissolve(geoms)
-        # Districts usually tile the boundary: their union is then the
-        # boundary itself, vertex for vertex, and nothing needs clipping.
-        tiled = (boundary is not None and how == "coverage_union"
-                 and _same_polygons(union, boundary))
+        union, how, tiled = layout.union, layout.how, layout.tiled
         if boundary is not None and len(geoms) and not tiled:
             # Only districts reaching outside the boundary are clipped, and
             # their outside parts measured.
@@ -409,7 +480,7 @@ class _Run:
             gap = _polygonal(shapely.difference(frame, union))
         # Districts whose union is a proven coverage do not overlap.
         overlaps = [] if how == "coverage_union" else _overlap_pieces(inside)
-        zones = Zones([*inside, gap, *overlaps])
+        zones = layout.zones if tiled else Zones([*inside, gap, *overlaps])
         zone_area = np.concatenate([inside_m2, measure_m2(zones.geoms[len(rows):], self.crs)])
         n = len(rows)
         gap_m2 = zone_area[n]
@@ -607,7 +678,7 @@ class _Run:
 
     def _section_zones(self) -> list[dict]:
         a = self.assets
-        z = self.inv.read_arrays("asset_zones", columns=["asset_id", "zone"])
+        z = _read_polygons(self.inv, "asset_zones", ["asset_id", "zone"])
         index = {int(i): k for k, i in enumerate(a["id"])}
         groups: dict[tuple[int, str], list[int]] = {}
         for j, (aid, zone) in enumerate(zip(z["asset_id"], z["zone"])):
@@ -761,7 +832,8 @@ class _Run:
             "overlaps": ("union (dissolve) before measuring; overlaps counted once; a land-cover "
                          "class whose polygons form a coverage (no overlaps, neighbours sharing "
                          "edges vertex for vertex) is dissolved by dropping the edges neighbours "
-                         "share (GEOS coverage union), and the union is proven right: the "
+                         "share and joining the rest into the union's rings (GEOS's coverage "
+                         "union where they do not join), and the union is proven right: the "
                          "polygons' oriented edges, shared ones cancelling, are exactly the "
                          "union's outline, so no point lies in two polygons and the union's area "
                          "is the sum of theirs ('dissolve': 'coverage'); anything else goes "
@@ -802,20 +874,22 @@ class _Run:
         }
 
 
-def _same_polygons(a: BaseGeometry, b: BaseGeometry) -> bool:
-    """Whether two polygonal geometries have exactly the same polygons
-    (the same rings and vertices, whatever their order, start or sense)."""
-    def parts(g):
-        return shapely.MultiPolygon(list(shapely.get_parts(g)))
-    return bool(shapely.equals_exact(shapely.normalize(parts(a)), shapely.normalize(parts(b)),
-                                     tolerance=0.0))
-
-
-def _distinct(inv, layer: str, column: str) -> set:
-    """The distinct values of one column of a layer (one scan, in SQLite)."""
-    schema.LAYERS[layer].field(column)  # a known layer and column: safe to quote
-    rows = inv.conn.execute(f'SELECT DISTINCT "{column}" FROM "{layer}"').fetchall()
-    return {r[0] for r in rows}
+def _read_polygons(inv, layer: str, columns: list[str], filters: dict | None = None) -> dict:
+    """``inv.read_arrays(layer, columns=columns, filters=filters)`` of a
+    polygon layer, with the geometries decoded from SpatiaLite's BLOBs in
+    one numpy pass (:func:`ecoinv.geometry.ragged_multipolygons_from_spatialite`)
+    instead of converted to WKB by SpatiaLite and parsed feature by feature:
+    that was most of the cost of reading a land-cover class.  Falls back to
+    WKB for BLOBs of another form.  The result also holds ``ragged``: the
+    geometries as coordinate arrays (:class:`ecoinv.geometry.RaggedPolygons`),
+    or None when read otherwise.
+    """
+    data = inv.read_arrays(layer, columns=columns, filters=filters, raw_geometry=True)
+    ragged = ragged_multipolygons_from_spatialite(data.pop("blob"))
+    geoms = None if ragged is None else ragged.geometries()
+    if geoms is None:
+        return {**inv.read_arrays(layer, columns=columns, filters=filters), "ragged": None}
+    return {**data, "geometry": geoms, "ragged": ragged}
 
 
 def _polygonal(geoms) -> np.ndarray | BaseGeometry:
