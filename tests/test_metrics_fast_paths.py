@@ -313,3 +313,26 @@ def test_orientation_of_nearly_flat_rings_is_geos_s():
     got = metrics_areas._counter_clockwise(rings.copy().view(np.complex128).ravel(),
                                            np.full(n, 4))
     assert (got == expected).all() and 0 < expected.sum() < n
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_edges_cancelled_in_two_halves_are_those_cancelled_in_one(monkeypatch, overlap):
+    """Above PARALLEL_MIN_EDGES, keys are made and segments sorted in two
+    halves on two threads: the edges left, and their order, are those of
+    one pass (so the union is the same, vertex for vertex)."""
+    cells = [cell(i, j) for i in range(12) for j in range(12)]
+    if overlap:
+        cells.append(cell(0, 0))  # a corner parcel twice: its outer edges walked twice one way
+    start, end = _ring_edges(np.asarray(cells, dtype=object))
+    one = _cancel(start, end)
+    monkeypatch.setattr(metrics_areas, "PARALLEL_MIN_EDGES", 1)
+    two = _cancel(start, end)
+    if overlap:
+        assert one is None and two is None
+        return
+    assert one is not None and two is not None
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
+    assert len(one[0]) == 4 * 12  # the outline: 12 cell sides along each side of the grid
+    union = metrics_areas.union_of_disjoint(np.asarray(cells, dtype=object))
+    assert union is not None and union.normalize().equals_exact(
+        shapely.union_all(cells).normalize(), 0)

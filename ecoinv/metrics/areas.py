@@ -586,11 +586,46 @@ def _cancel(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     pair it with an edge of the opposite sense (odds of about 10⁻¹³ for a
     layer of a million edges).  Zero-length edges (repeated points) bound
     nothing and are dropped.
+
+    From PARALLEL_MIN_EDGES edges on, the keys are made in two halves and
+    the segments sorted in two halves (keys below and above 2⁶³: each
+    segment's edges fall in one of them) on two threads — numpy lets go
+    of Python's lock while it hashes and sorts — and the halves' results
+    are put together in key order, as one sort would give them.
     """
     real = start != end
     start, end = start[real], end[real]
     if not len(start):
         return start, end
+    if len(start) < PARALLEL_MIN_EDGES:
+        keys = _edge_keys(start, end)
+        kept = None if keys is None else _unmatched(keys, None)
+    else:
+        half = len(start) // 2
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            other = pool.submit(_edge_keys, start[half:], end[half:])
+            first = _edge_keys(start[:half], end[:half])
+            second = other.result()
+            if first is None or second is None:
+                return None
+            keys = np.concatenate([first, second])
+            high = keys >= _HIGH_BIT
+            upper = pool.submit(_unmatched, keys, np.flatnonzero(high))
+            lower = _unmatched(keys, np.flatnonzero(~high))
+            upper = upper.result()
+        kept = None if lower is None or upper is None else np.concatenate([lower, upper])
+    if kept is None:
+        return None
+    return start[kept], end[kept]
+
+
+PARALLEL_MIN_EDGES = 400_000
+_HIGH_BIT = np.uint64(1 << 63)
+
+
+def _edge_keys(start: np.ndarray, end: np.ndarray) -> np.ndarray | None:
+    """Each edge's key (see :func:`_cancel`): its segment's hash, then its
+    sense; None when an edge's two distinct end points share a hash."""
     ha, hb = _point_hashes(start), _point_hashes(end)
     if (ha == hb).any():
         return None
@@ -598,21 +633,32 @@ def _cancel(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     forward = ha < hb
     with np.errstate(over="ignore"):
         segment = _mix(np.minimum(ha, hb) * _MIX[1] + np.maximum(ha, hb)) >> one
-    keys = (segment << one) | forward.astype(np.uint64)
-    order = np.argsort(keys)
-    keys = keys[order]
-    is_first = np.ones(len(keys), dtype=bool)
-    is_first[1:] = (keys[1:] >> one) != (keys[:-1] >> one)
+    return (segment << one) | forward.astype(np.uint64)
+
+
+def _unmatched(keys: np.ndarray, among: np.ndarray | None) -> np.ndarray | None:
+    """The positions (in ``keys``) of the edges left once those walked both
+    ways cancel, in key order, looking only at the edges ``among`` (all
+    when None); None when a segment is walked twice more one way than the
+    other."""
+    one = np.uint64(1)
+    subset = keys if among is None else keys[among]
+    order = np.argsort(subset)
+    sorted_keys = subset[order]
+    is_first = np.ones(len(sorted_keys), dtype=bool)
+    is_first[1:] = (sorted_keys[1:] >> one) != (sorted_keys[:-1] >> one)
     firsts = np.flatnonzero(is_first)
-    walks = np.diff(np.append(firsts, len(keys)))
-    net = 2 * np.add.reduceat((keys & one).astype(np.int64), firsts) - walks
+    if not len(firsts):
+        return np.zeros(0, dtype=np.int64)
+    walks = np.diff(np.append(firsts, len(sorted_keys)))
+    net = 2 * np.add.reduceat((sorted_keys & one).astype(np.int64), firsts) - walks
     if (np.abs(net) > 1).any():
         return None
     # A segment's edges walked against its hash order sort first: the group's
     # first edge is one of them, its last one of the others.
     left = net != 0
     k = order[np.where(net[left] > 0, firsts[left] + walks[left] - 1, firsts[left])]
-    return start[k], end[k]
+    return k if among is None else among[k]
 
 
 def _polygons_from_edges(start: np.ndarray, end: np.ndarray) -> BaseGeometry | None:
