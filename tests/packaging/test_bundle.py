@@ -89,3 +89,33 @@ def test_gui_screenshot(home):
     r = run(["gui", str(home / "demo.sqlite"), "--screenshot", str(out)], home)
     assert r.returncode == 0, r.stderr[-2000:]
     assert out.stat().st_size > 10_000
+
+
+def test_import_with_worker_processes(home, tmp_path):
+    """A large import's worker processes are the bundle's own executable,
+    started again by multiprocessing (spawn): freeze_support must hand them
+    to the worker and not start the app."""
+    from shapely.geometry import box
+
+    from tests.shapefile_factory import write_shapefile
+
+    recs = [{"geometry": box(126 + 0.05 * (i % 10), 45 + 0.05 * (i // 10),
+                             126.04 + 0.05 * (i % 10), 45.04 + 0.05 * (i // 10)),
+             "properties": {"地类": ["林地", "水域"][i % 2], "图斑编号": f"T{i:03d}"}}
+            for i in range(60)]
+    shp = write_shapefile(tmp_path / "lc.shp", recs, encoding="gbk", cpg="GBK")
+    if not (home / "demo.sqlite").exists():
+        assert run(["demo", str(home / "demo.sqlite"), "--quiet"], home).returncode == 0
+    for workers in ("1", "0"):
+        db = home / f"workers-{workers}.sqlite"
+        db.write_bytes((home / "demo.sqlite").read_bytes())
+        r = run(["import", str(db), str(shp), "--layer", "landcover", "--workers", workers,
+                 "--batch-size", "7", "--report-json", str(home / f"report-{workers}.json")],
+                home, timeout=300)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert r.stderr == "" and "added 60" in r.stdout
+    one, none = (json.loads((home / f"report-{w}.json").read_text()) for w in ("1", "0"))
+    assert one["counts"] == none["counts"]
+    # A worker that could not start would have left this note (and its
+    # stray command line on stderr, checked above).
+    assert not any("worker processes" in note for note in one["notes"]), one["notes"]
