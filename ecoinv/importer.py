@@ -614,14 +614,15 @@ class _Preparer:
 
     def prepare(self, batch: list[SourceFeature], warnings: dict[str, int] | None = None,
                 bad_values: int = 0) -> _Prepared:
-        self._lines, self._about = checked, _ = [], -1
+        checked: list = []
+        self._lines, self._about = checked, -1
         survey = self.survey(batch)
-        rows = self.plain_attributes(batch)
+        plain = self.plain_attributes(batch)
         items: list[_Item] = []
         for pos, feat in enumerate(batch):
             repairs_before = self._repairs
             name = _feature_name(feat, self.name_field)
-            values = rows[pos]
+            values = plain[pos]
             if values is None:
                 values = self.attributes(feat, name)
             geom = self.geometry(feat, name, survey, pos) if values is not None else None
@@ -631,12 +632,12 @@ class _Preparer:
                                    repaired=self._repairs > repairs_before,
                                    projected=(survey.projected[pos] if survey.projected
                                               and geom is feat.geometry else None)))
-        self._lines = written = []
-        rows = self.reproject(items)
+        written: list = []
+        self._lines = written
+        encoded = self.reproject(items)
         self._lines = []
         return _Prepared(len(batch), checked, [_Kept(it.index, it.name, it.values) for it in items],
-                         written, rows, dict(warnings or {}),
-                         bad_values)
+                         written, encoded, dict(warnings or {}), bad_values)
 
     # -- report lines
     def _line(self, index: int, name, action: str, reason: str, field=None, *,
