@@ -540,3 +540,17 @@ def test_zoom_tools_click_and_box(qtbot, window):
     qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(200, 200))
     assert window.selection.count() == 0
     wait_for_render(qtbot, canvas)
+
+
+def test_a_task_that_ends_before_anyone_listens_still_reports(qtbot, ecoinv_app):
+    """Task.done may be emitted before a test (or a widget) connects to it:
+    ``reported`` says when done, and finished before it, reached the UI thread."""
+    from ecoinv.gui.workers import Task
+
+    seen = []
+    task = Task(lambda x: x * 2, 21, with_progress=False)
+    task.finished.connect(seen.append)
+    task.start()
+    assert task.wait(10)            # the function has returned ...
+    qtbot.waitUntil(lambda: task.reported, timeout=10000)
+    assert seen == [42] and task.result == 42   # ... and the UI thread has heard of it

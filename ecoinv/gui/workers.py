@@ -77,6 +77,7 @@ class Task(QObject):
         self.result: Any = None
         self.error: BaseException | None = None
         self.error_details = ""
+        self._reported = False
         self.done.connect(self._release)
 
     # -- control (UI thread) ------------------------------------------------------
@@ -99,8 +100,16 @@ class Task(QObject):
         """Block until the function has returned (shutdown only, never in the UI)."""
         return self._finished.wait(timeout)
 
+    @property
+    def reported(self) -> bool:
+        """Whether ``done`` has reached the UI thread (so have ``finished`` or
+        ``failed`` before it): what a caller that did not listen from the
+        start can poll."""
+        return self._reported
+
     @Slot()
     def _release(self) -> None:
+        self._reported = True
         _live.discard(self)
 
     # -- worker thread -------------------------------------------------------------
