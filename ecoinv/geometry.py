@@ -5,6 +5,7 @@ geometry is in (never in a projected plane), as DOMAIN.md requires.
 """
 from __future__ import annotations
 
+import struct
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -251,19 +252,74 @@ def geodesic_areas_ha(geoms, crs) -> np.ndarray:
     return geodesic_areas_m2(geoms, crs) / M2_PER_HA
 
 
-# SpatiaLite's geometry BLOB (what GeomFromWKB stores; ecoinv.store writes
-# it too): START 0x00, byte order (0x01: little-endian), SRID, MBR (4
-# doubles), MBR_END 0x7C, class type, then the WKB body with each member
-# geometry's byte-order flag replaced by ENTITY 0x69, and END 0xFE.
-_BLOB_HEAD_BYTES = 39
-_BLOB_MULTIPOLYGON, _BLOB_POLYGON = 6, 3
+# SpatiaLite's geometry BLOB (what GeomFromWKB stores): START 0x00, byte
+# order 0x01 (little-endian), SRID, MBR (4 doubles), MBR_END 0x7C, class
+# type, then the WKB body with each member geometry's byte-order flag
+# replaced by ENTITY 0x69, and END 0xFE.  Written by spatialite_blobs (a
+# bulk load hands SQLite finished values instead of having SpatiaLite parse
+# every WKB), read by ragged_multipolygons_from_spatialite.
+_BLOB_HEAD = np.dtype([("start", "u1"), ("endian", "u1"), ("srid", "<i4"),
+                       ("mbr", "<f8", (4,)), ("mbr_end", "u1")])
+_BLOB_HEAD_BYTES = _BLOB_HEAD.itemsize
+_BLOB_POINT, _BLOB_POLYGON, _BLOB_MULTIPOLYGON = 1, 3, 6   # class types, as in WKB
 _BLOB_ENTITY, _BLOB_END, _BLOB_MBR_END = 0x69, 0xFE, 0x7C
+_ONE = b"\x01\x00\x00\x00"
 
 
-def _int32s_at(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    """The little-endian int32 at each byte offset ``pos`` of ``buf``."""
-    quads = np.ascontiguousarray(buf[pos[:, None] + np.arange(4)])
-    return quads.view("<i4").ravel().astype(np.int64)
+def spatialite_blobs(geoms, srid: int, wkbs=None) -> list[bytes] | None:
+    """SpatiaLite BLOBs of points or multipolygons (byte for byte what
+    ``GeomFromWKB(wkb, srid)`` stores), or None if any is of another kind or
+    empty (the caller then lets SpatiaLite convert the WKB).
+
+    ``wkbs`` are the geometries' little-endian 2D WKB, if already made.
+    """
+    arr = object_array(geoms)
+    if not len(arr):
+        return []
+    types = shapely.get_type_id(arr)
+    if shapely.is_empty(arr).any() or not (np.all(types == 0) or np.all(types == 6)):
+        return None
+    if wkbs is None:
+        wkbs = shapely.to_wkb(arr, byte_order=1, include_srid=False).tolist()
+    head = np.zeros(len(arr), dtype=_BLOB_HEAD)
+    head["endian"], head["srid"], head["mbr_end"] = 1, srid, _BLOB_MBR_END
+    head["mbr"] = shapely.bounds(arr)
+    heads = head.tobytes()
+    size = _BLOB_HEAD_BYTES
+    entity, end = bytes([_BLOB_ENTITY]), bytes([_BLOB_END])
+    out = []
+    unpack_from = struct.unpack_from
+    for k, wkb in enumerate(wkbs):
+        h = heads[k * size:(k + 1) * size]
+        kind = unpack_from("<I", wkb, 1)[0]
+        if wkb[0] != 1 or kind not in (_BLOB_POINT, _BLOB_MULTIPOLYGON):
+            return None  # big-endian, Z or M WKB: not what this writes
+        if kind == _BLOB_POINT:
+            out.append(b"".join((h, wkb[1:], end)))
+        elif wkb[5:9] == _ONE and wkb[14:18] == _ONE:
+            # One polygon of one ring (most survey parcels): one flag to replace.
+            out.append(b"".join((h, wkb[1:9], entity, wkb[10:], end)))
+        else:
+            blob = bytearray(h)
+            blob += memoryview(wkb)[1:]
+            at = size - 1  # blob[at + i] is wkb[i] for i >= 1
+            pos = 9  # the first polygon's byte-order flag
+            for _ in range(unpack_from("<I", wkb, 5)[0]):
+                blob[at + pos] = _BLOB_ENTITY
+                pos += 9  # flag, type, number of rings
+                for _ in range(unpack_from("<I", wkb, pos - 4)[0]):
+                    pos += 4 + 16 * unpack_from("<I", wkb, pos)[0]
+            blob += end
+            out.append(bytes(blob))
+    return out
+
+
+def int32s_at(buf: np.ndarray, pos: np.ndarray, dtype: str = "<i4") -> np.ndarray:
+    """The 4-byte integers at byte positions ``pos`` of ``buf`` (clipped to it)."""
+    if len(buf) < 4:
+        return np.zeros(len(pos), dtype=np.int64)
+    p = np.clip(pos, 0, len(buf) - 4)
+    return buf[p[:, None] + np.arange(4)].copy().view(dtype).ravel().astype(np.int64)
 
 
 def ragged_multipolygons_from_spatialite(blobs) -> RaggedPolygons | None:
@@ -294,9 +350,9 @@ def ragged_multipolygons_from_spatialite(blobs) -> RaggedPolygons | None:
     if ((buf[at] != 0) | (buf[at + 1] != 1) | (buf[at + _BLOB_HEAD_BYTES - 1] != _BLOB_MBR_END)
             | (buf[at + size - 1] != _BLOB_END)).any():
         return None
-    if (_int32s_at(buf, at + _BLOB_HEAD_BYTES) != _BLOB_MULTIPOLYGON).any():
+    if (int32s_at(buf, at + _BLOB_HEAD_BYTES) != _BLOB_MULTIPOLYGON).any():
         return None
-    parts = _int32s_at(buf, at + _BLOB_HEAD_BYTES + 4)
+    parts = int32s_at(buf, at + _BLOB_HEAD_BYTES + 4)
     if (parts < 0).any():
         return None
     cursor = at + _BLOB_HEAD_BYTES + 8
@@ -306,16 +362,16 @@ def ragged_multipolygons_from_spatialite(blobs) -> RaggedPolygons | None:
         pos = cursor[geom]
         if (pos + 9 > at[geom] + size[geom]).any():
             return None
-        if ((buf[pos] != _BLOB_ENTITY) | (_int32s_at(buf, pos + 1) != _BLOB_POLYGON)).any():
+        if ((buf[pos] != _BLOB_ENTITY) | (int32s_at(buf, pos + 1) != _BLOB_POLYGON)).any():
             return None
         part_at.append(pos)
-        rings = _int32s_at(buf, pos + 5)
+        rings = int32s_at(buf, pos + 5)
         pos = pos + 9
         for r in range(int(rings.max()) if len(rings) else 0):
             k = np.flatnonzero(rings > r)
             if (pos[k] + 4 > at[geom[k]] + size[geom[k]]).any():
                 return None
-            points = _int32s_at(buf, pos[k])
+            points = int32s_at(buf, pos[k])
             if (points < 0).any():
                 return None
             ring_at.append(pos[k] + 4)
@@ -333,7 +389,8 @@ def ragged_multipolygons_from_spatialite(blobs) -> RaggedPolygons | None:
     order = np.argsort(ring_at)
     ring_at, ring_points = ring_at[order], ring_points[order]
     # The rings' coordinates, picked out of the BLOBs by a mask (one numpy
-    # pass rather than a slice object per ring).
+    # pass rather than a slice object per ring; for BLOBs, which are nearly
+    # all coordinates, faster than gathering through index arrays).
     ring_end = ring_at + 16 * ring_points
     runs = np.empty(2 * len(ring_at) + 1, dtype=np.int64)
     runs[0:-1:2] = ring_at - np.concatenate([[0], ring_end[:-1]])

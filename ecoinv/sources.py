@@ -53,6 +53,7 @@ from shapely.geometry.base import BaseGeometry
 from . import crs as crsmod
 from . import encoding as encmod
 from .errors import EcoinvError
+from .geometry import int32s_at
 
 # GDAL's read-only KML driver ships with fiona's GDAL but fiona does not
 # enable it by default (LIBKML is not in the wheels).
@@ -767,14 +768,6 @@ def _cut_chunk(offsets: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np
     return offsets[:n], lengths[:n]
 
 
-def _int32_at(buf: np.ndarray, pos: np.ndarray, dtype: str) -> np.ndarray:
-    """The 4-byte integers at byte positions ``pos`` of ``buf`` (clipped to it)."""
-    if len(buf) < 4:
-        return np.zeros(len(pos), dtype=np.int64)
-    p = np.clip(pos, 0, len(buf) - 4)
-    return buf[p[:, None] + np.arange(4)].copy().view(dtype).ravel().astype(np.int64)
-
-
 def _gather_doubles(buf: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """The little-endian doubles of runs (byte start, number of doubles) of ``buf``, concatenated.
 
@@ -816,11 +809,11 @@ def _read_polygons(shp, shp_size: int, offsets: np.ndarray, lengths: np.ndarray)
     shp.seek(lo)
     buf = np.frombuffer(shp.read(hi - lo), dtype=np.uint8)
     rel = offsets - lo
-    content = _int32_at(buf, rel + 4, ">i4") * 2
-    rtype = _int32_at(buf, rel + 8, "<i4")
-    nparts = _int32_at(buf, rel + 44, "<i4")
-    npoints = _int32_at(buf, rel + 48, "<i4")
-    part0 = _int32_at(buf, rel + 52, "<i4")
+    content = int32s_at(buf, rel + 4, ">i4") * 2
+    rtype = int32s_at(buf, rel + 8, "<i4")
+    nparts = int32s_at(buf, rel + 44, "<i4")
+    npoints = int32s_at(buf, rel + 48, "<i4")
+    part0 = int32s_at(buf, rel + 52, "<i4")
     same_length = inside & (content == lengths)
     null = same_length & (rtype == 0) & (lengths == 4)
     simple = (same_length & (rtype == 5) & (nparts == 1) & (part0 == 0) & (npoints >= 4)

@@ -18,7 +18,6 @@ import getpass
 import itertools
 import json
 import os
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
@@ -33,7 +32,8 @@ from .errors import EcoinvError
 if TYPE_CHECKING:
     import sqlite_utils
 from .geometry import (GeometryError, as_crs, check_all_for_layer, check_for_layer,
-                       geodesic_area_ha, geodesic_areas_ha, object_array)
+                       geodesic_area_ha, geodesic_areas_ha, object_array,
+                       spatialite_blobs)
 
 GEOM = "geom"
 META_TABLE = "inventory_meta"
@@ -171,67 +171,6 @@ def connect_spatialite(path: str | os.PathLike, *, busy_timeout: float = 5.0):
 
 # What json.dumps(value, ensure_ascii=False) writes, without making an encoder per call.
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
-
-
-# SpatiaLite's own geometry BLOB (what GeomFromWKB makes), written here so
-# that a bulk load hands SQLite finished values instead of having SpatiaLite
-# parse every WKB: START 0x00, little-endian 0x01, SRID, MBR (4 doubles),
-# MBR_END 0x7C, then the WKB after its byte-order flag with each member
-# geometry's flag replaced by ENTITY 0x69, and END 0xFE.
-_BLOB_HEAD = np.dtype([("start", "u1"), ("endian", "u1"), ("srid", "<i4"),
-                       ("mbr", "<f8", (4,)), ("mbr_end", "u1")])
-_BLOB_ENTITY, _BLOB_END = b"\x69", b"\xfe"
-_WKB_POINT, _WKB_MULTIPOLYGON = 1, 6
-_ONE = b"\x01\x00\x00\x00"
-
-
-def spatialite_blobs(geoms: Sequence[BaseGeometry], srid: int,
-                     wkbs: Sequence[bytes] | None = None) -> list[bytes] | None:
-    """SpatiaLite BLOBs of points or multipolygons (byte for byte what
-    ``GeomFromWKB(wkb, srid)`` stores), or None if any is of another kind or
-    empty (the caller then lets SpatiaLite convert the WKB).
-
-    ``wkbs`` are the geometries' little-endian 2D WKB, if already made.
-    """
-    arr = np.empty(len(geoms), dtype=object)
-    arr[:] = list(geoms)
-    if not len(arr):
-        return []
-    types = shapely.get_type_id(arr)
-    if shapely.is_empty(arr).any() or not (np.all(types == 0) or np.all(types == 6)):
-        return None
-    if wkbs is None:
-        wkbs = shapely.to_wkb(arr, byte_order=1, include_srid=False).tolist()
-    head = np.zeros(len(arr), dtype=_BLOB_HEAD)
-    head["endian"], head["srid"], head["mbr_end"] = 1, srid, 0x7C
-    head["mbr"] = shapely.bounds(arr)
-    heads = head.tobytes()
-    size = _BLOB_HEAD.itemsize
-    out = []
-    unpack_from = struct.unpack_from
-    for k, wkb in enumerate(wkbs):
-        h = heads[k * size:(k + 1) * size]
-        kind = unpack_from("<I", wkb, 1)[0]
-        if wkb[0] != 1 or kind not in (_WKB_POINT, _WKB_MULTIPOLYGON):
-            return None  # big-endian, Z or M WKB: not what this writes
-        if kind == _WKB_POINT:
-            out.append(b"".join((h, wkb[1:], _BLOB_END)))
-        elif wkb[5:9] == _ONE and wkb[14:18] == _ONE:
-            # One polygon of one ring (most survey parcels): one flag to replace.
-            out.append(b"".join((h, wkb[1:9], _BLOB_ENTITY, wkb[10:], _BLOB_END)))
-        else:
-            blob = bytearray(h)
-            blob += memoryview(wkb)[1:]
-            at = size - 1  # blob[at + i] is wkb[i] for i >= 1
-            pos = 9  # the first polygon's byte-order flag
-            for _ in range(unpack_from("<I", wkb, 5)[0]):
-                blob[at + pos] = 0x69
-                pos += 9  # flag, type, number of rings
-                for _ in range(unpack_from("<I", wkb, pos - 4)[0]):
-                    pos += 4 + 16 * unpack_from("<I", wkb, pos)[0]
-            blob += _BLOB_END
-            out.append(bytes(blob))
-    return out
 
 
 @dataclass
