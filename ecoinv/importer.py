@@ -19,7 +19,6 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
-import itertools
 import multiprocessing
 import os
 import time
@@ -1178,7 +1177,7 @@ def _record_ranges(count: int, size: int) -> list[tuple[int, int]]:
 
 def _import_workers(requested: int | None, src: Source, feature_count: int) -> int:
     """How many worker processes prepare the batches (0: this process does)."""
-    if not (isinstance(src, ShapefileSource) and src.reads_record_ranges):
+    if not src.reads_record_ranges:
         return 0
     if requested is None:
         env = os.environ.get(WORKERS_ENV, "").strip()
@@ -1312,7 +1311,7 @@ def _prepared_batches(src: Source, preparer: dict, batch_size: int, workers: int
                       notes: list[str]) -> Iterator[_Prepared]:
     """The source's features in prepared batches, in file order."""
     local = _Preparer(**preparer)
-    if not (isinstance(src, ShapefileSource) and src.reads_record_ranges):
+    if not src.reads_record_ranges:
         for batch in _batches(src.features(), batch_size):
             yield local.prepare(batch)
         return
@@ -1449,7 +1448,7 @@ def import_file(inv, path, layer: str, *, source_layer: str | None = None, crs=N
                     if report.refused >= MAX_REFUSALS:
                         report.notes.append(f"stopped after {MAX_REFUSALS} refused features")
                         break
-                if isinstance(src, ShapefileSource) and src.reads_record_ranges:
+                if src.reads_record_ranges:
                     src.finish_reading(writer.warnings, writer.bad_values)
                 report.total = max(report.total, report.processed)
                 if writer.outside:

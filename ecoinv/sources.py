@@ -287,6 +287,12 @@ class Source(abc.ABC):
     def features(self) -> Iterator[SourceFeature]:
         """Stream the features in file order (never all at once)."""
 
+    @property
+    def reads_record_ranges(self) -> bool:
+        """Whether ``records()`` reads any range of records on its own (see
+        :class:`ShapefileRecords`); only polygon shapefiles do."""
+        return False
+
     # -- lifetime
     def close(self) -> None:
         if self._tmpdir:
