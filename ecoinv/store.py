@@ -720,7 +720,7 @@ class Inventory:
         if not rows:
             return []
         if validated:
-            values_list = [dict(r) for r in rows]
+            values_list = rows  # (encode_rows makes its own copies)
             stored, errors = check_all_for_layer(geoms, ldef.geometry_type,
                                                  valid=np.ones(len(geoms), dtype=bool))
         else:
