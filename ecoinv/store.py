@@ -18,7 +18,7 @@ import getpass
 import itertools
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
@@ -552,7 +552,7 @@ class Inventory:
             args += [xmin, xmax, ymin, ymax]
         if ids is not None:
             id_list = [int(i) for i in ids]
-            conds.append(f"id IN (SELECT value FROM json_each(?))")
+            conds.append("id IN (SELECT value FROM json_each(?))")
             args.append(json.dumps(id_list))
         if filters:
             for k, v in filters.items():
