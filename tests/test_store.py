@@ -14,8 +14,8 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.geometry.polygon import orient
 
-from ecoinv import schema, store
-from ecoinv.geometry import GeometryError
+from ecoinv import schema
+from ecoinv.geometry import GeometryError, spatialite_blobs
 from ecoinv.store import (SCHEMA_VERSION, FeatureNotFound, Inventory, InventoryLocked,
                           SpatialiteMissing, StoreError)
 
@@ -495,7 +495,7 @@ def test_spatialite_blobs_are_byte_for_byte_those_of_geom_from_wkb(inv):
     ]
     points = [Point(126.5, 45.75), Point(-0.0, 1e-300)]
     for geoms in (multipolygons, points):
-        blobs = store.spatialite_blobs(geoms, inv.srid)
+        blobs = spatialite_blobs(geoms, inv.srid)
         expected = [inv.conn.execute("SELECT GeomFromWKB(?, ?)", [shapely.to_wkb(g), inv.srid])
                     .fetchone()[0] for g in geoms]
         assert blobs == expected
@@ -504,10 +504,10 @@ def test_spatialite_blobs_are_byte_for_byte_those_of_geom_from_wkb(inv):
             back = inv.conn.execute("SELECT AsBinary(?)", [blob]).fetchone()[0]
             assert shapely.from_wkb(back).equals_exact(g, 0)
     # Anything else is left to SpatiaLite.
-    assert store.spatialite_blobs([MultiPolygon()], inv.srid) is None
-    assert store.spatialite_blobs([box(0, 0, 1, 1)], inv.srid) is None
-    assert store.spatialite_blobs([Point(0, 0), MultiPolygon([box(0, 0, 1, 1)])], inv.srid) is None
-    assert store.spatialite_blobs([], inv.srid) == []
+    assert spatialite_blobs([MultiPolygon()], inv.srid) is None
+    assert spatialite_blobs([box(0, 0, 1, 1)], inv.srid) is None
+    assert spatialite_blobs([Point(0, 0), MultiPolygon([box(0, 0, 1, 1)])], inv.srid) is None
+    assert spatialite_blobs([], inv.srid) == []
 
 
 def _index_is_complete(inv, layer):
