@@ -407,6 +407,33 @@ def ragged_multipolygons_from_spatialite(blobs) -> RaggedPolygons | None:
         _offsets(np.bincount(part_geom, minlength=n)))
 
 
+_BLOB_POINT_BYTES = _BLOB_HEAD_BYTES + 4 + 16 + 1   # head, class type, x y, END
+
+
+def points_from_spatialite(blobs) -> np.ndarray | None:
+    """The points in SpatiaLite geometry BLOBs as shapely Points, decoded
+    with numpy (no SpatiaLite, no WKB in between); None — the caller then
+    decodes some other way — unless every BLOB is a 2D point in
+    little-endian order (not NULL, not compressed, no Z or M)."""
+    blobs = list(blobs)
+    if not blobs:
+        return np.empty(0, dtype=object)
+    try:
+        joined = b"".join(blobs)  # refuses NULLs (None) and TEXT
+    except TypeError:
+        return None
+    if len(joined) != _BLOB_POINT_BYTES * len(blobs) or any(
+            len(b) != _BLOB_POINT_BYTES for b in blobs):
+        return None
+    rows = np.frombuffer(joined, dtype=np.uint8).reshape(len(blobs), _BLOB_POINT_BYTES)
+    kind = rows[:, _BLOB_HEAD_BYTES:_BLOB_HEAD_BYTES + 4].copy().view("<i4").ravel()
+    if ((rows[:, 0] != 0) | (rows[:, 1] != 1) | (rows[:, _BLOB_HEAD_BYTES - 1] != _BLOB_MBR_END)
+            | (rows[:, -1] != _BLOB_END) | (kind != _BLOB_POINT)).any():
+        return None
+    xy = rows[:, _BLOB_HEAD_BYTES + 4:-1].copy().view("<f8")
+    return shapely.points(xy)
+
+
 def _offsets(counts: np.ndarray) -> np.ndarray:
     out = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=out[1:])

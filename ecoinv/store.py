@@ -18,6 +18,7 @@ import getpass
 import itertools
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
@@ -141,31 +142,55 @@ def _preload_wheel_libraries(package: str) -> bool:
     return True
 
 
-def connect_spatialite(path: str | os.PathLike, *, busy_timeout: float = 5.0):
-    """A DB-API connection to ``path`` with mod_spatialite loaded.
+def connect_sqlite(path: str | os.PathLike, *, busy_timeout: float = 5.0):
+    """A DB-API connection to ``path`` without SpatiaLite (see
+    :func:`load_spatialite`): enough for plain SQL, which is what reading
+    rows, their geometry BLOBs and the R*Tree index needs.
 
     Autocommit mode (``isolation_level=None``): transactions are explicit.
     """
     conn = _sqlite.connect(str(path), timeout=busy_timeout, isolation_level=None,
                            check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def load_spatialite(conn) -> None:
+    """Load mod_spatialite into ``conn``: its SQL functions and the
+    triggers of its geometry columns need it (any write, AsBinary, ...).
+    Raises :class:`SpatialiteMissing` (the connection stays usable for plain SQL)."""
     _preload_gdal()
+    # Loading SpatiaLite sets its own busy timeout: the connection's is put back.
+    busy_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
     conn.enable_load_extension(True)
-    errors = []
-    for name in _spatialite_candidates():
-        try:
-            conn.load_extension(name)
-            break
-        except OperationalError as exc:
-            errors.append(f"{name}: {exc}")
-    else:
-        conn.close()
+    try:
+        for name in _spatialite_candidates():
+            try:
+                conn.load_extension(name)
+            except OperationalError:
+                continue
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+            return
         raise SpatialiteMissing(
             "mod_spatialite not found: install the Debian package libsqlite3-mod-spatialite "
             "(apt-get install libsqlite3-mod-spatialite) or set ECOINV_SPATIALITE"
         )
-    conn.enable_load_extension(False)
-    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-    conn.execute("PRAGMA foreign_keys = ON")
+    finally:
+        conn.enable_load_extension(False)
+
+
+def connect_spatialite(path: str | os.PathLike, *, busy_timeout: float = 5.0):
+    """A DB-API connection to ``path`` with mod_spatialite loaded.
+
+    Autocommit mode (``isolation_level=None``): transactions are explicit.
+    """
+    conn = connect_sqlite(path, busy_timeout=busy_timeout)
+    try:
+        load_spatialite(conn)
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -333,9 +358,16 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 class Inventory:
     """An open inventory file."""
 
-    def __init__(self, path: Path, conn, *, user: str | None = None):
+    def __init__(self, path: Path, conn, *, user: str | None = None,
+                 spatialite_loaded: bool = True):
         self.path = Path(path)
-        self.conn = conn
+        # The connection, SpatiaLite loaded or not: plain reads (rows, their
+        # geometry BLOBs, the R*Tree) use it as it is.  Everything else goes
+        # through ``conn``, which loads SpatiaLite the first time: a third of
+        # the time it takes to open an inventory and compute its statistics.
+        self._sqlite = conn
+        self._spatialite_loaded = spatialite_loaded
+        self._loading = threading.Lock()
         self.user = user or _current_user()
         self._depth = 0
         self._batch: str | None = None
@@ -347,6 +379,20 @@ class Inventory:
         self.crs = as_crs(meta["crs"])
         self.name = meta.get("name", self.path.stem)
         self._data_version = self._read_data_version()
+
+    @property
+    def conn(self):
+        """The connection with SpatiaLite loaded (loaded now if it is not yet)."""
+        if not self._spatialite_loaded:
+            with self._loading:
+                if not self._spatialite_loaded:
+                    load_spatialite(self._sqlite)
+                    self._spatialite_loaded = True
+        return self._sqlite
+
+    @property
+    def spatialite_loaded(self) -> bool:
+        return self._spatialite_loaded
 
     # -- opening ---------------------------------------------------------
     @classmethod
@@ -400,7 +446,8 @@ class Inventory:
         path = Path(path)
         if not path.exists():
             raise StoreError(f"{path}: no such inventory file")
-        conn = connect_spatialite(path, busy_timeout=busy_timeout)
+        # SpatiaLite is loaded when something needs it (see ``conn``).
+        conn = connect_sqlite(path, busy_timeout=busy_timeout)
         try:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except DatabaseError as exc:
@@ -414,9 +461,12 @@ class Inventory:
         if version > SCHEMA_VERSION:
             conn.close()
             raise StoreError(f"{path}: made by a newer ecoinv (schema {version} > {SCHEMA_VERSION})")
+        loaded = False
         if version < SCHEMA_VERSION and migrate:
             srid = int(conn.execute(f"SELECT value FROM {META_TABLE} WHERE key='srid'").fetchone()[0])
             try:
+                load_spatialite(conn)
+                loaded = True
                 conn.execute("BEGIN IMMEDIATE")
                 _apply_migrations(conn, srid)
                 conn.execute("COMMIT")
@@ -425,11 +475,11 @@ class Inventory:
                     conn.execute("ROLLBACK")
                 conn.close()
                 raise
-        return cls(path, conn)
+        return cls(path, conn, spatialite_loaded=loaded)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
-            self.conn.close()
+            self._sqlite.close()
 
     def __enter__(self) -> "Inventory":
         return self
@@ -439,7 +489,7 @@ class Inventory:
 
     # -- metadata ----------------------------------------------------------
     def metadata(self) -> dict[str, str]:
-        return {k: v for k, v in self.conn.execute(f"SELECT key, value FROM {META_TABLE}")}
+        return {k: v for k, v in self._sqlite.execute(f"SELECT key, value FROM {META_TABLE}")}
 
     def set_metadata(self, key: str, value) -> None:
         with self.transaction():
@@ -453,7 +503,7 @@ class Inventory:
         return int(self.metadata()["schema_version"])
 
     def migrations(self) -> list[tuple[int, str, str]]:
-        return [tuple(r) for r in self.conn.execute(
+        return [tuple(r) for r in self._sqlite.execute(
             f"SELECT version, description, applied_at FROM {MIGRATIONS_TABLE} ORDER BY version")]
 
     # -- transactions --------------------------------------------------------
@@ -510,7 +560,7 @@ class Inventory:
         return StoreError(f"{self.path}: {exc}")
 
     def _read_data_version(self) -> int:
-        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return self._sqlite.execute("PRAGMA data_version").fetchone()[0]
 
     def changed_externally(self) -> bool:
         """True once another connection has committed since we last looked."""
@@ -529,7 +579,7 @@ class Inventory:
 
     def count(self, layer: str) -> int:
         _layer(layer)
-        return self.conn.execute(f"SELECT count(*) FROM {_q(layer)}").fetchone()[0]
+        return self._sqlite.execute(f"SELECT count(*) FROM {_q(layer)}").fetchone()[0]
 
     def _select(self, layer: str, *, columns: Sequence[str] | None = None, bbox=None,
                 ids: Iterable[int] | None = None, where: str | None = None,
@@ -604,7 +654,9 @@ class Inventory:
         sql, args, cols = self._select(layer, columns=columns or [], bbox=bbox,
                                        filters=filters, with_geometry=with_geometry,
                                        raw_geometry=raw_geometry)
-        rows = self.conn.execute(sql, args).fetchall()
+        # AsBinary needs SpatiaLite; raw BLOBs and plain columns do not.
+        conn = self.conn if with_geometry and not raw_geometry else self._sqlite
+        rows = conn.execute(sql, args).fetchall()
         out: dict[str, Any] = {"id": np.array([r[0] for r in rows], dtype=np.int64)}
         for i, c in enumerate(cols, start=1):
             out[c] = [r[i] for r in rows]
@@ -623,7 +675,7 @@ class Inventory:
         """
         _layer(layer).field(column)
         c, t = _q(column), _q(layer)
-        rows = self.conn.execute(
+        rows = self._sqlite.execute(
             f"WITH RECURSIVE v(x) AS (SELECT MIN({c}) FROM {t} UNION ALL "
             f"SELECT (SELECT MIN({c}) FROM {t} WHERE {c} > v.x) FROM v WHERE v.x IS NOT NULL) "
             f"SELECT x FROM v WHERE x IS NOT NULL "
@@ -646,7 +698,7 @@ class Inventory:
         boxes = []
         for name in names:
             _layer(name)
-            row = self.conn.execute(
+            row = self._sqlite.execute(
                 f"SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM {_q(f'idx_{name}_{GEOM}')}"
             ).fetchone()
             if row and row[0] is not None:
@@ -960,7 +1012,7 @@ class Inventory:
                 for r in self.conn.execute(sql, args)]
 
     def last_edit_time(self) -> str | None:
-        row = self.conn.execute(f"SELECT max(time) FROM {HISTORY_TABLE}").fetchone()
+        row = self._sqlite.execute(f"SELECT max(time) FROM {HISTORY_TABLE}").fetchone()
         return row[0] if row else None
 
     # -- whole-table helpers for tests and exports -------------------------

@@ -15,7 +15,8 @@ import shapely
 from shapely import box
 from shapely.geometry import MultiPolygon, Polygon
 
-from ecoinv.geometry import RaggedPolygons, ragged_multipolygons_from_spatialite
+from ecoinv.geometry import (RaggedPolygons, points_from_spatialite,
+                             ragged_multipolygons_from_spatialite)
 from ecoinv.metrics import areas as metrics_areas
 from ecoinv.metrics import compute as metrics_compute
 from ecoinv.metrics import compute_stats
@@ -157,6 +158,36 @@ def test_blobs_of_another_form_are_left_to_spatialite(inv):
                 [blob[:-1] + b"\x00\x00\x00\x00" + blob[-1:]], [blob[:40]]):
         assert multipolygons_from_spatialite(bad) is None
     assert multipolygons_from_spatialite([blob]) is not None
+
+
+def test_points_decode_as_spatialite_reads_them(inv):
+    points = [shapely.Point(126.01, 45.09), shapely.Point(-0.0, 1e-300),
+              shapely.Point(127.123456789012, 44.987654321098)]
+    for k, p in enumerate(points):
+        inv.insert("stations", {"name": f"站{k}", "kind": "air"}, p)             # GeomFromWKB
+    inv.insert_many("stations", [{"name": "批", "kind": "water"}] * len(points), points)
+    blobs, expected = _stored(inv, "stations")
+    got = points_from_spatialite(blobs)
+    assert len(got) == 2 * len(points)
+    assert shapely.equals_exact(got, expected, tolerance=0).all()
+    assert len(points_from_spatialite([])) == 0
+    # What the statistics read is what read_arrays reads through SpatiaLite.
+    direct = metrics_compute._read_points(inv, "stations", ["name", "kind"])
+    plain = inv.read_arrays("stations", columns=["name", "kind"])
+    assert list(direct["id"]) == list(plain["id"]) and direct["name"] == plain["name"]
+    assert shapely.equals_exact(direct["geometry"], plain["geometry"], tolerance=0).all()
+    # Any other form is left to SpatiaLite.
+    inv.insert("landcover", {"class": "forest"}, SHAPES[1])
+    (area,), _ = _stored(inv)
+    xyz = inv.conn.execute("SELECT MakePointZ(1, 2, 3, 4490)").fetchone()[0]
+    for bad in ([area], [blobs[0], None], [xyz], [blobs[0][:-1]], [blobs[0][:-1] + b"\x00"],
+                [blobs[0], b"\x01" + blobs[0][1:]]):
+        assert points_from_spatialite(bad) is None
+    # A station without a position: read through SpatiaLite.
+    inv.conn.execute("UPDATE stations SET geom = NULL WHERE id = 2")
+    again = metrics_compute._read_points(inv, "stations", ["name"])
+    assert again["geometry"][1] is None
+    assert shapely.equals_exact(again["geometry"][[0, 2]], expected[[0, 2]], tolerance=0).all()
 
 
 @pytest.mark.parametrize("filters", [None, {"year": 2023}, {"class": ["forest"]},

@@ -701,3 +701,52 @@ def test_files_of_schema_1_are_upgraded_on_open(inv, inventory_path):
     assert "ix_landcover_year_class" in plan
     assert reopened.get("landcover", fid).props["year"] == 2020
     reopened.close()
+
+
+def _small_inventory(path):
+    inv = Inventory.create(path)
+    inv.insert("boundary", {"name": "测试市", "code": "000100"}, box(126.0, 45.0, 126.1, 45.1))
+    inv.insert("districts", {"name": "一区", "code": "01"}, box(126.0, 45.0, 126.1, 45.1))
+    inv.insert("landcover", {"class": "forest", "year": 2023}, box(126.0, 45.0, 126.05, 45.1))
+    inv.insert("stations", {"name": "空气1", "kind": "air"}, Point(126.02, 45.02))
+    inv.close()
+
+
+def test_spatialite_is_loaded_when_first_needed(inventory_path):
+    """Opening and plain reads use SQLite alone; the first thing that needs
+    SpatiaLite (here AsBinary) loads it, and the figures do not depend on it."""
+    from ecoinv.metrics import compute_stats
+
+    _small_inventory(inventory_path)
+    inv = Inventory.open(inventory_path)
+    assert not inv.spatialite_loaded
+    assert inv.metadata()["srid"] == "4490" and inv.count("landcover") == 1
+    assert inv.extent("landcover") == pytest.approx((126.0, 45.0, 126.05, 45.1), abs=1e-5)
+    assert inv.distinct_values("landcover", "year") == {2023}
+    raw = inv.read_arrays("landcover", columns=["class"], bbox=(125, 44, 127, 46), raw_geometry=True)
+    assert raw["class"] == ["forest"] and len(raw["blob"]) == 1
+    assert inv.read_arrays("districts", columns=["name"], with_geometry=False)["name"] == ["一区"]
+    stats = compute_stats(inv)
+    assert not inv.spatialite_loaded
+    (geom,) = inv.read_arrays("landcover")["geometry"]
+    assert inv.spatialite_loaded and geom.equals(box(126.0, 45.0, 126.05, 45.1))
+    assert compute_stats(inv) == stats
+    inv.close()
+
+
+def test_reads_and_statistics_work_without_spatialite_writes_say_it_is_missing(
+        inventory_path, monkeypatch):
+    _small_inventory(inventory_path)
+    before = file_digest(inventory_path)
+    monkeypatch.setenv("ECOINV_SPATIALITE", str(inventory_path.parent / "nowhere" / "mod_spatialite.so"))
+    from ecoinv.metrics import compute_stats
+
+    inv = Inventory.open(inventory_path)
+    stats = compute_stats(inv, sections=["boundary", "landcover", "districts"])
+    forest = next(r for r in stats["landcover"] if r["class"] == "forest")
+    assert forest["coverage_pct"] == pytest.approx(50.0, rel=1e-3)
+    with pytest.raises(SpatialiteMissing, match="libsqlite3-mod-spatialite"):
+        inv.insert("stations", {"name": "空气2", "kind": "air"}, Point(126.03, 45.03))
+    assert inv.count("stations") == 1  # still readable, nothing written
+    inv.close()
+    assert file_digest(inventory_path) == before

@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from .. import schema
 from ..errors import EcoinvError
 from ..geometry import (M2_PER_HA, RaggedPolygons, ellipsoid_name, geod_for, object_array,
-                        ragged_multipolygons_from_spatialite)
+                        points_from_spatialite, ragged_multipolygons_from_spatialite)
 from .areas import (DENSIFY_M, Pieces, Zones, areas_in, clip, dissolve, dissolved_pieces,
                     measure_m2, polygons_with_owner, split, tile_exactly,
                     union_of_disjoint)
@@ -491,7 +491,7 @@ class _Run:
 
     @cached_property
     def stations(self) -> dict:
-        data = self.inv.read_arrays("stations", columns=["name", "kind", "code"])
+        data = _read_points(self.inv, "stations", ["name", "kind", "code"])
         data["kind"] = object_array(data["kind"])
         pts = data["geometry"]
         boundary = self.boundary.geometry
@@ -890,6 +890,18 @@ def _read_polygons(inv, layer: str, columns: list[str], filters: dict | None = N
     if geoms is None:
         return {**inv.read_arrays(layer, columns=columns, filters=filters), "ragged": None}
     return {**data, "geometry": geoms, "ragged": ragged}
+
+
+def _read_points(inv, layer: str, columns: list[str]) -> dict:
+    """``inv.read_arrays(layer, columns=columns)`` of a point layer, with the
+    points decoded from SpatiaLite's BLOBs by numpy
+    (:func:`ecoinv.geometry.points_from_spatialite`): the statistics then
+    read nothing that needs SpatiaLite loaded.  Falls back to WKB."""
+    data = inv.read_arrays(layer, columns=columns, raw_geometry=True)
+    points = points_from_spatialite(data.pop("blob"))
+    if points is None:
+        return inv.read_arrays(layer, columns=columns)
+    return {**data, "geometry": points}
 
 
 def _polygonal(geoms) -> np.ndarray | BaseGeometry:
