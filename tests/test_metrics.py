@@ -122,6 +122,27 @@ def test_strips_add_up_to_the_polygon_they_cut():
     assert polygon_areas_m2(strips, "EPSG:4490").sum() == pytest.approx(whole, rel=1e-9)
 
 
+def test_strips_of_a_hole_touching_its_shell_are_valid():
+    """The rectangle clipper joins a hole that touches its shell into the
+    shell's ring, which then passes one point twice (not valid): such a
+    polygon is cut again with every half checked."""
+    shell = [(0, 3), (1, 3), (2, 3), (2, 2), (3, 2), (3, 1), (3, 0), (2, 0), (1, 0), (0, 0),
+             (0, 1), (0, 2)]
+    hole = [(1, 2), (1, 1), (2, 1), (2, 2)]          # touches the shell at (2, 2)
+    scale = lambda pts: [(126.0 + 0.01 * x, 45.0 + 0.01 * y) for x, y in pts]  # noqa: E731
+    polygon = Polygon(scale(shell), [scale(hole)])
+    assert polygon.is_valid
+    unchecked, _, _ = metrics_areas._strips(np.array([polygon]), 12, checked=False)
+    assert not shapely.is_valid(unchecked).all()     # what the clipper alone gives
+    strips, owner = subdivide([box(126.5, 45.5, 126.6, 45.6), polygon], 12)
+    assert shapely.is_valid(strips).all() and set(owner) == {0, 1}
+    assert shapely.get_num_coordinates(strips[owner == 1]).max() <= 12
+    assert shapely.coverage_is_valid(strips[owner == 1])
+    assert shapely.union_all(strips[owner == 1]).symmetric_difference(polygon).area < 1e-15
+    areas = polygon_areas_m2(strips, "EPSG:4490")
+    assert areas[owner == 1].sum() == pytest.approx(measure_m2(polygon, "EPSG:4490")[0], rel=1e-12)
+
+
 def test_split_against_a_detailed_zone_matches_a_direct_intersection():
     zone = _detailed_ring_zone()
     sites = [box(126.65, 45.45, 126.75, 45.55),   # across the outer edge
