@@ -147,6 +147,12 @@ def measure_m2(geoms, crs) -> np.ndarray:
 # into strips lets a small site be clipped against a few hundred edges
 # instead of tens of thousands.
 TILE_VERTICES = 256
+# Zones (districts, a boundary) are cut into bigger strips: a cut's cost
+# follows the vertices that go in and come out, and pieces are matched with
+# their zone's nearby strips by bounding box, so bigger zone strips make fewer
+# pairs and fewer halving rounds without making the cuts dearer (18
+# detailed districts: 13 ms less to set up, 9 ms less to split a forest by).
+ZONE_TILE_VERTICES = 1024
 _MAX_CUTS = 40
 
 
@@ -288,10 +294,10 @@ class Zones:
         self.geoms = _as_array(geoms)
         shapely.prepare(self.geoms)
         if first is None:
-            self.strips, self.owner = subdivide(self.geoms)
+            self.strips, self.owner = subdivide(self.geoms, ZONE_TILE_VERTICES)
         else:
             n = len(first)
-            strips, owner = subdivide(self.geoms[n:])
+            strips, owner = subdivide(self.geoms[n:], ZONE_TILE_VERTICES)
             self.strips = np.concatenate([first.strips, strips])
             self.owner = np.concatenate([first.owner, owner + n])
         self.tree = shapely.STRtree(self.strips)
