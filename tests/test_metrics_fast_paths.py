@@ -367,3 +367,24 @@ def test_edges_cancelled_in_two_halves_are_those_cancelled_in_one(monkeypatch, o
     union = metrics_areas.union_of_disjoint(np.asarray(cells, dtype=object))
     assert union is not None and union.normalize().equals_exact(
         shapely.union_all(cells).normalize(), 0)
+
+
+def test_city_area_of_districts_that_tile_it_is_the_boundary_s(inv):
+    """Districts proven to tile a one-feature boundary give its area (the
+    boundary is then not measured again): the same as measuring it."""
+    outline = shapely.Polygon([(126.0, 45.0), (126.3, 45.02), (126.31, 45.2), (126.02, 45.25)])
+    west = shapely.intersection(outline, box(125.9, 44.9, 126.13, 45.3))
+    east = shapely.difference(outline, west)
+    city = shapely.coverage_union_all([west, east])  # with the vertices where they meet
+    inv.insert("boundary", {"name": "测试市", "code": "000100"}, city)
+    for k, g in enumerate([west, east]):
+        inv.insert("districts", {"name": f"区{k}", "code": f"0{k + 1}"}, g)
+    with_districts = compute_stats(inv, sections=["boundary", "districts"])
+    alone = compute_stats(inv, sections=["boundary"])["boundary"]
+    assert metrics_areas.tile_exactly(np.array([west, east]), city)
+    got = with_districts["boundary"]
+    assert got["area_ha"] == pytest.approx(alone["area_ha"], rel=1e-13)
+    assert got["features"][0]["area_ha"] == got["area_ha"]
+    assert got["area_ha"] == pytest.approx(geod_ha(city), rel=1e-9)
+    rows = with_districts["districts"]
+    assert sum(r["area_ha"] for r in rows) == got["area_ha"]

@@ -127,11 +127,27 @@ class _DistrictLayout:
         return cls(whole, union, how, False, None)
 
 
-@dataclass
 class _Boundary:
-    geometry: BaseGeometry | None
-    area_m2: float | None
-    features: list[dict]
+    """The reporting area: its geometry at once; its area and its features'
+    areas when first asked for (``measure`` gives them), which is after
+    the districts' layout has shown whether the districts tile it."""
+
+    def __init__(self, geometry: BaseGeometry | None,
+                 measure: Callable[[], tuple[float | None, list[dict]]]):
+        self.geometry = geometry
+        self._measure = measure
+
+    @cached_property
+    def _measured(self) -> tuple[float | None, list[dict]]:
+        return self._measure()
+
+    @property
+    def area_m2(self) -> float | None:
+        return self._measured[0]
+
+    @property
+    def features(self) -> list[dict]:
+        return self._measured[1]
 
 
 @dataclass
@@ -230,12 +246,19 @@ class _Run:
         # A worker for the districts' layout, set going as soon as the
         # boundary is known (see boundary).
         self._background = ThreadPoolExecutor(max_workers=1)
+        # The boundary's own section comes last (and is put first): its area
+        # may be the districts' (see _read_boundary), known once they are
+        # set up.  Its geometry is read first, setting the districts going.
+        order = [s for s in self.sections if s != "boundary"]
+        order += [s for s in self.sections if s == "boundary"]
+        done: dict = {}
         try:
-            for i, name in enumerate(self.sections):
+            self.boundary  # noqa: B018 - read now: see above
+            for i, name in enumerate(order):
                 self._check()
                 if self.progress:
                     self.progress(i, total)
-                out[name] = getattr(self, f"_section_{name}")()
+                done[name] = getattr(self, f"_section_{name}")()
         except BaseException:
             # Cancelled or failed: return now, not when the layout is done.
             self._background.shutdown(wait=False, cancel_futures=True)
@@ -243,6 +266,8 @@ class _Run:
             raise
         self._background.shutdown()
         self._background = None
+        for name in self.sections:
+            out[name] = done[name]
         if self.progress:
             self.progress(total, total)
         # Last: it records choices made while computing (land-cover year).
@@ -259,21 +284,52 @@ class _Run:
     def _read_boundary(self) -> _Boundary:
         data = _read_polygons(self.inv, "boundary", ["name", "code"])
         geoms = data["geometry"]
-        feature_m2 = measure_m2(geoms, self.crs)
-        features = [{"id": int(i), "name": n, "code": c, "area_ha": _ha(a)}
+
+        def features(feature_m2) -> list[dict]:
+            return [{"id": int(i), "name": n, "code": c, "area_ha": _ha(a)}
                     for i, n, c, a in zip(data["id"], data["name"], data["code"], feature_m2)]
+
         if not len(geoms):
             self.notes.append("no boundary in the inventory: nothing is clipped and coverage "
                               "percentages are not computed (null)")
-            return _Boundary(None, None, features)
+            return _Boundary(None, lambda: (None, []))
         geom, _ = dissolve(geoms)
         if len(geoms) > 1:
             self.notes.append(f"the boundary has {len(geoms)} features; their union is the "
                               "reporting area")
-            area_m2 = float(measure_m2(geom, self.crs)[0])
-        else:
-            area_m2 = float(feature_m2[0])
-        return _Boundary(geom, area_m2, features)
+
+        def measure() -> tuple[float, list[dict]]:
+            if len(geoms) == 1:
+                tiled_m2 = self._tiled_boundary_m2()
+                if tiled_m2 is not None:
+                    return tiled_m2, features([tiled_m2])
+            feature_m2 = measure_m2(geoms, self.crs)
+            area_m2 = (float(measure_m2(geom, self.crs)[0]) if len(geoms) > 1
+                       else float(feature_m2[0]))
+            return area_m2, features(feature_m2)
+
+        return _Boundary(geom, measure)
+
+    def _tiled_boundary_m2(self) -> float | None:
+        """The districts' summed area when they are proven to tile the
+        boundary (their outlines, shared edges cancelled, being its outline
+        vertex for vertex): it is the boundary's area, measured edge by edge
+        (a few units in the 15th digit apart, over Harbin), so the boundary
+        is not measured again.  None when the districts are not set up in
+        the background or do not tile it."""
+        if "districts" not in self.sections:
+            return None
+        layout = self._layout
+        return float(layout.whole_m2.sum()) if layout.tiled else None
+
+    @cached_property
+    def _layout(self) -> _DistrictLayout:
+        """The districts' layout: made in the background (see
+        _start_districts), or here when it was not set going."""
+        pending = self._district_layout
+        if pending is not None:
+            return pending.result()
+        return _DistrictLayout.of(self._district_rows[1], self.boundary.geometry, self.crs)
 
     @cached_property
     def mask(self) -> Zones | None:
@@ -445,9 +501,7 @@ class _Run:
     def districts(self) -> _Districts:
         rows, geoms = self._district_rows
         boundary = self.boundary.geometry
-        pending = self._district_layout
-        layout = (pending.result() if pending is not None else
-                  _DistrictLayout.of(geoms, boundary, self.crs))
+        layout = self._layout
         whole = layout.whole_m2
         rows = [{**r, "total_area_ha": _ha(m2)} for r, m2 in zip(rows, whole)]
         if not rows:
