@@ -476,9 +476,23 @@ def _joined_outline(geoms: np.ndarray, ragged: RaggedPolygons | None = None
     if left is None:
         return None, None
     union = _polygons_from_edges(*left)
-    if union is None or not _is_outline(union, *left):
+    if union is None or not _is_joined_outline(union, len(left[0])):
         return left, None
     return left, union
+
+
+def _is_joined_outline(geom: BaseGeometry, edges: int) -> bool:
+    """:func:`_is_outline` for a geometry :func:`_polygons_from_edges` made
+    of the chain: its rings are the chain's edges joined end to start, every
+    edge in one ring (each edge has one successor and one predecessor), so
+    its boundary is the chain by construction — which its number of points
+    confirms (an edge each, and each ring closed) — and what is left to
+    prove is that it is valid."""
+    if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
+        return False
+    parts = shapely.get_parts(geom)
+    rings = len(parts) + int(shapely.get_num_interior_rings(parts).sum())
+    return int(shapely.get_num_coordinates(geom)) == edges + rings
 
 
 def tile_exactly(geoms, whole: BaseGeometry) -> bool:
@@ -496,20 +510,14 @@ def tile_exactly(geoms, whole: BaseGeometry) -> bool:
         return False
     if not np.isin(shapely.get_type_id(geoms), _POLYGONAL).all() or not whole.is_valid:
         return False
-    left = _edges_left(geoms)
-    if left is None:
-        return False
-    s, e = _ring_edges([whole])
-    rest = _cancel(np.concatenate([left[0], e]), np.concatenate([left[1], s]))
-    return rest is not None and not len(rest[0])
-
-
-def _edges_left(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The boundaries of valid polygons as one chain, shared edges cancelled
-    (:func:`_cancel`); None if an input is not valid or an edge is left twice."""
     if not shapely.is_valid(geoms).all():
-        return None
-    return _cancel(*_ring_edges(geoms))
+        return False
+    # Their edges and ``whole``'s walked backwards, cancelled at once: nothing
+    # may be left (a segment the polygons walk twice, an overlap, would be).
+    start, end = _ring_edges(geoms)
+    s, e = _ring_edges([whole])
+    rest = _cancel(np.concatenate([start, e]), np.concatenate([end, s]))
+    return rest is not None and not len(rest[0])
 
 
 def _is_outline(geom: BaseGeometry, start: np.ndarray, end: np.ndarray) -> bool:
