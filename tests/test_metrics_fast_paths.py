@@ -223,13 +223,16 @@ def test_clipping_all_at_once_is_clipping_one_by_one():
     assert shapely.equals_exact(got, one_by_one, tolerance=0).all()
 
 
-def test_intersections_in_two_threads_are_the_pairwise_ones(monkeypatch):
+def test_intersections_cut_and_measured_in_two_threads_are_the_pairwise_ones(monkeypatch):
     a = np.array(subdivide([shapely.buffer(shapely.Point(0, 0), 10, quad_segs=400)], 64)[0])
     b = np.array([shapely.buffer(shapely.Point(x, 1), 3) for x in np.linspace(-9, 9, len(a))])
     monkeypatch.setattr(metrics_areas, "PARALLEL_MIN_PAIRS", 2)
-    both = metrics_areas._intersections(a, b)
-    assert len(both) == len(a) > 2
-    assert shapely.equals_exact(both, shapely.intersection(a, b), tolerance=0).all()
+    pieces, which, areas = metrics_areas._measured_intersections(a, b, "EPSG:4490")
+    expected, owner = metrics_areas.polygons_with_owner(shapely.intersection(a, b))
+    assert len(pieces) == len(expected) and len(a) > 2 and len(set(which)) > 2
+    assert shapely.equals_exact(pieces, expected, tolerance=0).all()
+    assert (which == owner).all()
+    assert (areas == metrics_areas.polygon_areas_m2(expected, "EPSG:4490")).all()
 
 
 # --- districts set up in the background ---------------------------------------------------

@@ -334,29 +334,38 @@ def split(parts: np.ndarray, areas: np.ndarray, zones: Zones, crs,
     pair = sub_pair[si]
     own = zones.owner[ti] == cross_z[pair]
     si, ti, pair = si[own], ti[own], pair[own]
-    pieces, which = polygons_with_owner(_intersections(sub[si], zones.strips[ti]))
+    pieces, which, pieces_m2 = _measured_intersections(sub[si], zones.strips[ti], crs)
     out_p = np.concatenate([pi[whole], cross_p[pair][which]])
     out_z = np.concatenate([zi[whole], cross_z[pair][which]])
-    out_a = np.concatenate([areas[pi[whole]], polygon_areas_m2(pieces, crs)])
+    out_a = np.concatenate([areas[pi[whole]], pieces_m2])
     cut = None
     if keep_cut:
         cut = np.concatenate([parts[pi[whole]], pieces])
     return out_p, out_z, out_a, cut
 
 
-# From this many pairs on, :func:`_intersections` cuts in two threads.
+# From this many pairs on, :func:`_measured_intersections` works in two threads.
 PARALLEL_MIN_PAIRS = 200
 
 
-def _intersections(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``shapely.intersection(a, b)``, pair by pair; many pairs in two halves
-    at once (one GEOS call each, which lets go of Python's lock throughout)."""
+def _measured_intersections(a: np.ndarray, b: np.ndarray, crs
+                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The polygons of ``shapely.intersection(a, b)``, pair by pair, with the
+    pair each came from and their areas (m²); many pairs in two halves at
+    once, each cut and measured in its own thread (GEOS and numpy let go of
+    Python's lock), the halves' results put together in order."""
+    def cut_and_measure(a, b, first: int = 0):
+        pieces, which = polygons_with_owner(shapely.intersection(a, b))
+        return pieces, which + first, polygon_areas_m2(pieces, crs)
+
     if len(a) < PARALLEL_MIN_PAIRS:
-        return shapely.intersection(a, b)
+        return cut_and_measure(a, b)
     half = len(a) // 2
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(shapely.intersection, (a[:half], a[half:]), (b[:half], b[half:])))
-    return np.concatenate(parts)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        second = pool.submit(cut_and_measure, a[half:], b[half:], half)
+        first = cut_and_measure(a[:half], b[:half])
+        second = second.result()
+    return tuple(np.concatenate([x, y]) for x, y in zip(first, second))
 
 
 @dataclass
