@@ -243,17 +243,22 @@ class _Run:
             "notes": self.notes,
         }
         total = len(self.sections)
-        # A worker for the districts' layout, set going as soon as the
-        # boundary is known (see boundary).
+        # A worker for the districts' layout (see _start_districts).
         self._background = ThreadPoolExecutor(max_workers=1)
         # The boundary's own section comes last (and is put first): its area
         # may be the districts' (see _read_boundary), known once they are
-        # set up.  Its geometry is read first, setting the districts going.
+        # set up.
         order = [s for s in self.sections if s != "boundary"]
         order += [s for s in self.sections if s == "boundary"]
         done: dict = {}
         try:
-            self.boundary  # noqa: B018 - read now: see above
+            # What is read from the inventory first (SQLite wants this
+            # thread), then the districts' layout set going: reading while
+            # the layout is made would hand Python's lock back and forth.
+            self.boundary  # noqa: B018
+            if "landcover" in self.sections or "districts" in self.sections:
+                self._landcover_rows  # noqa: B018
+            self._start_districts(self.boundary.geometry)
             for i, name in enumerate(order):
                 self._check()
                 if self.progress:
@@ -277,9 +282,7 @@ class _Run:
     # -- shared inputs ---------------------------------------------------------
     @cached_property
     def boundary(self) -> _Boundary:
-        boundary = self._read_boundary()
-        self._start_districts(boundary.geometry)
-        return boundary
+        return self._read_boundary()
 
     def _read_boundary(self) -> _Boundary:
         data = _read_polygons(self.inv, "boundary", ["name", "code"])
@@ -396,6 +399,17 @@ class _Run:
 
     @cached_property
     def landcover(self) -> dict:
+        year, data = self._landcover_rows
+        cls = data["class"] = object_array(data["class"])
+        ragged = data["ragged"]
+        classes = {c: self._landcover_class(data["geometry"][cls == c],
+                                            None if ragged is None else ragged.take(cls == c))
+                   for c in self.classes}
+        return {"year": year, "data": data, "classes": classes}
+
+    @cached_property
+    def _landcover_rows(self) -> tuple[int | None, dict]:
+        """The year used and the land-cover parcels of the classes asked for."""
         years = self.inv.distinct_values("landcover", "year")
         dated = sorted(y for y in years if y is not None)
         eligible = [y for y in dated if self.as_of is None or y <= self.as_of]
@@ -416,13 +430,7 @@ class _Run:
             filters["class"] = list(self.classes)
         # Parcel keys are only reported in outside_boundary.
         columns = ["class"] + (["source_key"] if "outside_boundary" in self.sections else [])
-        data = _read_polygons(self.inv, "landcover", columns, filters)
-        cls = data["class"] = object_array(data["class"])
-        ragged = data["ragged"]
-        classes = {c: self._landcover_class(data["geometry"][cls == c],
-                                            None if ragged is None else ragged.take(cls == c))
-                   for c in self.classes}
-        return {"year": year, "data": data, "classes": classes}
+        return year, _read_polygons(self.inv, "landcover", columns, filters)
 
     def _landcover_class(self, geoms, ragged: RaggedPolygons | None = None) -> dict:
         """Count, sum of parcel areas and dissolve of one land-cover class.
