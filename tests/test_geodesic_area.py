@@ -9,7 +9,8 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecoinv.geometry import geodesic_area_m2, geodesic_areas_m2, ring_areas_m2
+from ecoinv.geometry import (geodesic_area_m2, geodesic_areas_m2, ring_areas_m2,
+                             straight_ring_areas_m2)
 
 GRS80 = pyproj.Geod(ellps="GRS80")
 SPHERE = pyproj.Geod(a=6_371_007.0, b=6_371_007.0)
@@ -125,3 +126,49 @@ def test_polygons_with_holes_in_a_projected_crs(x, y, w, h, hole):
         expected += (1 if i == 0 else -1) * _reference(cgcs2000, lon, lat)
     assert geodesic_area_m2(gk, "EPSG:4551") == pytest.approx(expected, abs=ABS_M2, rel=1e-12)
     assert geodesic_areas_m2([gk, None], "EPSG:4551").tolist() == [geodesic_area_m2(gk, "EPSG:4551"), 0.0]
+
+
+# --- straight_ring_areas_m2: edges straight in lon/lat ------------------------------------
+
+def _straight_lines_limit(geod, lon, lat, step_deg=2e-5):
+    """GeographicLib on the ring split every ~2 m along its lon/lat straight
+    lines: what the straight-edge area is the limit of (each geodesic piece
+    then bulges off the line by ~1e-7 m)."""
+    coords = shapely.get_coordinates(shapely.segmentize(shapely.linearrings(
+        np.column_stack([lon, lat])), step_deg))
+    return _reference(geod, coords[:, 0], coords[:, 1])
+
+
+@pytest.mark.parametrize("geod", [GRS80, SPHERE], ids=["GRS80", "sphere"])
+def test_straight_edged_rings_are_the_limit_of_ever_finer_geodesic_ones(geod):
+    rng = np.random.default_rng(11)
+    lons, lats, counts, ref = [], [], [], []
+    for k in range(12):
+        lon0, lat0 = rng.uniform(-179.0, 179.0), rng.uniform(-85.0, 85.0)
+        # edges of 100 m to 1 km: under STRAIGHT_MAX_EDGE_DEG, measured whole
+        lon, lat = _ring(geod, lon0, lat0, int(rng.integers(4, 12)), 600.0, seed=k,
+                         clockwise=bool(k % 2))
+        lons.append(lon)
+        lats.append(lat)
+        counts.append(len(lon))
+        ref.append(_straight_lines_limit(geod, lon, lat))
+    got = straight_ring_areas_m2(np.concatenate(lons), np.concatenate(lats), np.array(counts), geod)
+    assert got == pytest.approx(np.array(ref), rel=1e-9, abs=1e-3)
+
+
+def test_straight_edges_differ_from_geodesic_ones_by_the_lens():
+    """A 0.01° east-west edge at 45°N bounds a measurably different area as a
+    straight lon/lat line than as a geodesic; meridian edges are the same."""
+    lon = np.array([126.0, 126.01, 126.01, 126.0, 126.0])
+    lat = np.array([45.0, 45.0, 45.01, 45.01, 45.0])
+    counts = np.array([5])
+    straight = straight_ring_areas_m2(lon, lat, counts, GRS80)[0]
+    geodesic = ring_areas_m2(lon, lat, counts, GRS80)[0]
+    assert straight == pytest.approx(_straight_lines_limit(GRS80, lon, lat), abs=1e-4)
+    assert abs(straight - geodesic) > 1e-3
+    # Rings of fewer than four points, and no rings at all, measure nothing;
+    # the rings after them are unaffected.
+    both = straight_ring_areas_m2(np.r_[[126.0, 126.1, 126.0], lon], np.r_[[45.0, 45.0, 45.0], lat],
+                                  np.array([3, 5]), GRS80)
+    assert both[0] == 0.0 and both[1] == straight
+    assert straight_ring_areas_m2(np.zeros(0), np.zeros(0), np.zeros(0, dtype=int), GRS80).size == 0

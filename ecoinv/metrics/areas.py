@@ -2,20 +2,24 @@
 split steps the statistics are built from.
 
 Geometry work (unions, intersections) happens in the storage CRS; every
-area is then measured on that CRS's ellipsoid with geodesic edges
-(:func:`ecoinv.geometry.ring_areas_m2`, GeographicLib's numbers in one
-vectorised pass), ring by ring, holes subtracted, as
-:func:`ecoinv.geometry.geodesic_area_m2` does — with one difference: edges
-longer than about 100 m are first split (:data:`DENSIFY_M`), so that an edge
-is measured along the straight line of the storage CRS, the line that
-GEOS draws and cuts along, instead of as one geodesic between its ends.  The
-two differ by a thin lens (∝ length³: about 1.3 ha for a 10-km east-west
-edge at 45°N), and only the first makes the pieces of a cut add up to the
-whole: district rows to the city, a union to sum − intersection.  For survey
-data with vertices every few hundred metres the two agree to ~1e-8.
-The splitting and the coordinate transformation are done once, with numpy,
-for a whole array of polygons, because a dissolved land-cover class can
-have tens of thousands of rings.
+area is then measured on that CRS's ellipsoid, ring by ring, holes
+subtracted, with each edge following the straight line of the storage CRS —
+the line GEOS draws and cuts along — rather than the geodesic between its
+ends (which :func:`ecoinv.geometry.geodesic_area_m2` and the layers' stored
+area_ha follow).  The two differ by a thin lens (∝ length³: about 1.3 ha
+for a 10-km east-west edge at 45°N), and only the first makes the pieces of
+a cut add up to the whole: district rows to the city, a union to sum −
+intersection.  For survey data with vertices every few hundred metres the
+two agree to ~1e-8.
+
+In a geographic storage CRS (lon/lat; EPSG:4490 by default) a straight
+edge is measured exactly, by :func:`ecoinv.geometry.straight_ring_areas_m2`
+(Simpson's rule on the equal-area cylinder; edges over 0.01° are split
+first).  In a projected one its edges are split every :data:`DENSIFY_M`
+and the pieces, taken to lon/lat, measured as geodesics
+(:func:`ecoinv.geometry.ring_areas_m2`).  Either way the rings of a whole
+array of polygons are measured at once, with numpy, because a dissolved
+land-cover class can have tens of thousands of rings.
 
 A :class:`Pieces` is a set of non-overlapping polygons with their areas
 measured once; :class:`Zones` are masks (the boundary, districts) cut into
@@ -36,8 +40,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ..geometry import (RaggedPolygons, _geodesy, as_crs, geod_for, object_array,
-                        ring_areas_m2)
+from ..geometry import (STRAIGHT_MAX_EDGE_DEG, RaggedPolygons, _geodesy, as_crs, geod_for,
+                        object_array, ring_areas_m2, straight_ring_areas_m2)
 from ..geometry import polygons_with_owner as _polygons_of_each
 
 
@@ -108,8 +112,12 @@ def _densified(coords: np.ndarray, counts: np.ndarray, step: float,
 
 
 def _ring_lonlat(polygons: np.ndarray, crs):
-    """The rings of an array of Polygons, densified (see :data:`DENSIFY_M`)
-    and in lon/lat: (lon, lat, coordinates per ring, owning polygon, exterior?)."""
+    """The rings of an array of Polygons, split for measuring and in lon/lat:
+    (lon, lat, coordinates per ring, owning polygon, exterior?, whether the
+    edges are straight in lon/lat).  In a geographic CRS only edges longer
+    than :data:`ecoinv.geometry.STRAIGHT_MAX_EDGE_DEG` are split (the
+    edges stay straight lines in lon/lat); otherwise edges longer than
+    :data:`DENSIFY_M` are, and the points are taken to lon/lat."""
     crs = as_crs(crs)
     rings, ring_poly = shapely.get_rings(polygons, return_index=True)
     # get_rings lists each polygon's exterior first, then its holes.
@@ -117,20 +125,24 @@ def _ring_lonlat(polygons: np.ndarray, crs):
     exterior[1:] = ring_poly[1:] != ring_poly[:-1]
     counts = shapely.get_num_coordinates(rings).astype(np.int64)
     coords = shapely.get_coordinates(rings)
-    x, y, counts = _densified(coords, counts, densify_step(crs), crs.is_geographic)
     tr = _geodesy(crs).to_lonlat
+    straight = tr is None
+    step = STRAIGHT_MAX_EDGE_DEG if straight else densify_step(crs)
+    x, y, counts = _densified(coords, counts, step, crs.is_geographic)
     if tr is not None:
         x, y = tr.transform(x, y)
     return (np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(y, dtype=float),
-            counts, ring_poly, exterior)
+            counts, ring_poly, exterior, straight)
 
 
 def polygon_areas_m2(polygons: np.ndarray, crs) -> np.ndarray:
-    """Geodesic area (m²) of each polygon in an array of Polygons."""
+    """Geodesic area (m²) of each polygon in an array of Polygons, its edges
+    following the straight lines of the storage CRS (see the module docstring)."""
     if not len(polygons):
         return np.zeros(0)
-    lon, lat, counts, ring_poly, exterior = _ring_lonlat(polygons, crs)
-    ring_area = ring_areas_m2(lon, lat, counts, geod_for(crs))
+    lon, lat, counts, ring_poly, exterior, straight = _ring_lonlat(polygons, crs)
+    measure = straight_ring_areas_m2 if straight else ring_areas_m2
+    ring_area = measure(lon, lat, counts, geod_for(crs))
     signed = np.where(exterior, ring_area, -ring_area)
     return np.bincount(ring_poly, signed, minlength=len(polygons)).astype(float)
 

@@ -875,19 +875,21 @@ class _Run:
             "inverse_flattening": ell.inverse_flattening if ell else None,
             "storage_crs": f"EPSG:{self.inv.srid}",
             "storage_crs_name": crs.name,
-            "library": ("geodesic polygon area on the ellipsoid (ecoinv.geometry.ring_areas_m2: "
-                        "equal-area cylindrical trapezoids plus each geodesic edge's lens, "
-                        "GeographicLib's numbers to within its own rounding; GeographicLib via "
-                        f"pyproj {pyproj.__version__} Geod.polygon_area_perimeter for edges over "
-                        f"~1 km) on a={geod.a} m, f={geod.f}; each ring measured on its own, "
-                        "holes subtracted"),
-            "edges": (f"edges longer than {DENSIFY_M:g} m are split before measuring (in a "
-                      "lon/lat CRS, edges along a meridian are geodesics already), so an edge "
-                      "follows the storage CRS's straight line (as drawn, and as cut by unions "
-                      "and clips) and the pieces of a cut add up to the whole; the layers' stored "
-                      "area_ha measures each edge as one geodesic instead, which differs only "
-                      "for edges of kilometres (about 1.3 ha for a 10-km east-west edge at "
-                      "45°N)"),
+            "library": ("polygon area on the ellipsoid a={a} m, f={f}, each ring measured on its "
+                        "own, holes subtracted; in a lon/lat storage CRS each edge is measured "
+                        "exactly as the straight line it is there (ecoinv.geometry."
+                        "straight_ring_areas_m2: the integral under the edge on the equal-area "
+                        "cylinder by Simpson's rule, edges over 0.01° split first); in a projected "
+                        f"one, edges are split every {{densify:g}} m and the pieces measured as "
+                        "geodesics (ecoinv.geometry.ring_areas_m2: GeographicLib's numbers to "
+                        f"within its own rounding; GeographicLib via pyproj {pyproj.__version__} "
+                        "Geod.polygon_area_perimeter for longer edges)").format(
+                            a=geod.a, f=geod.f, densify=DENSIFY_M),
+            "edges": ("each edge follows the storage CRS's straight line (as drawn, and as cut "
+                      "by unions and clips), so the pieces of a cut add up to the whole; the "
+                      "layers' stored area_ha measures each edge as one geodesic instead, which "
+                      "differs only for edges of kilometres (about 1.3 ha for a 10-km east-west "
+                      "edge at 45°N)"),
             "geometry": (f"unions and intersections computed by shapely {shapely.__version__} "
                          f"(GEOS {shapely.geos_version_string}) in the storage CRS, then measured "
                          "on the ellipsoid; never in a projected plane"),
