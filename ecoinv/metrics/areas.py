@@ -305,6 +305,10 @@ class Zones:
         (the same geometries, in order), whose strips are reused."""
         self.geoms = _as_array(geoms)
         shapely.prepare(self.geoms)
+        # GEOS builds a prepared polygon's indexes at its first test: made
+        # to here (each zone against its own envelope, which touches it), so
+        # that zones set up in the background are ready to use.
+        shapely.intersects(self.geoms, shapely.envelope(self.geoms))
         if first is None:
             self.strips, self.owner = subdivide(self.geoms, ZONE_TILE_VERTICES)
         else:
