@@ -371,7 +371,7 @@ def _measured_intersections(a: np.ndarray, b: np.ndarray, crs
     once, each cut and measured in its own thread (GEOS and numpy let go of
     Python's lock), the halves' results put together in order."""
     def cut_and_measure(a, b, first: int = 0):
-        pieces, which = polygons_with_owner(shapely.intersection(a, b))
+        pieces, which = polygons_with_owner(shapely.intersection(a, _near(b, a)))
         return pieces, which + first, polygon_areas_m2(pieces, crs)
 
     if len(a) < PARALLEL_MIN_PAIRS:
@@ -382,6 +382,26 @@ def _measured_intersections(a: np.ndarray, b: np.ndarray, crs
         first = cut_and_measure(a[:half], b[:half])
         second = second.result()
     return tuple(np.concatenate([x, y]) for x, y in zip(first, second))
+
+
+def _near(b: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Each of ``b`` cut down to a rectangle a little larger than the
+    bounding box of the matching ``a`` (by the rectangle clipper, checked):
+    its intersection with ``a`` is the same — the same segments of ``b``
+    cross the same segments of ``a``, so the same vertices (a ring may start
+    at another, a crossing point taken the other way round differ by an
+    ulp) — while a cut's cost
+    follows the vertices in it (a district strip of a thousand vertices
+    against a forest piece: a fifth less).  Where the clipper fails or
+    gives an invalid polygon, the whole of ``b`` is kept."""
+    x0, y0, x1, y1 = shapely.bounds(a).T
+    # Wide enough that ``a`` stays clear of the rectangle's sides.
+    pad = 1e-3 * ((x1 - x0) + (y1 - y0)) + 1e-9 * (np.abs(x0) + np.abs(y0) + 1.0)
+    near = _clip_all(b, x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    bad = shapely.is_missing(near)
+    bad[~bad] = ~shapely.is_valid(near[~bad])
+    near[bad] = b[bad]
+    return near
 
 
 @dataclass
