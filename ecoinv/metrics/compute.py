@@ -252,13 +252,14 @@ class _Run:
         order += [s for s in self.sections if s == "boundary"]
         done: dict = {}
         try:
-            # What is read from the inventory first (SQLite wants this
-            # thread), then the districts' layout set going: reading while
-            # the layout is made would hand Python's lock back and forth.
+            # The boundary and the districts are read (SQLite wants this
+            # thread) and the districts' layout set going in the background
+            # while the land cover is read: SQLite lets go of Python's lock
+            # as it steps through the rows.
             self.boundary  # noqa: B018
+            self._start_districts(self.boundary.geometry)
             if "landcover" in self.sections or "districts" in self.sections:
                 self._landcover_rows  # noqa: B018
-            self._start_districts(self.boundary.geometry)
             for i, name in enumerate(order):
                 self._check()
                 if self.progress:
