@@ -159,12 +159,13 @@ def measure_m2(geoms, crs) -> np.ndarray:
 # into strips lets a small site be clipped against a few hundred edges
 # instead of tens of thousands.
 TILE_VERTICES = 256
-# Zones (districts, a boundary) are cut into bigger strips: a cut's cost
-# follows the vertices that go in and come out, and pieces are matched with
-# their zone's nearby strips by bounding box, so bigger zone strips make fewer
-# pairs and fewer halving rounds without making the cuts dearer (18
-# detailed districts: 13 ms less to set up, 9 ms less to split a forest by).
-ZONE_TILE_VERTICES = 1024
+# Zones (districts, a boundary) are cut into far bigger strips: a strip is
+# cut down to the part it meets before each overlay (_near, linear in the
+# strip's vertices), so a whole district of a few thousand vertices costs
+# less than cutting it into strips ahead and pairing the part with several
+# (18 detailed districts: 20 ms less to set up, the split no slower).
+# Only zones bigger than this are cut, to keep that linear step bounded.
+ZONE_TILE_VERTICES = 16384
 _MAX_CUTS = 40
 
 
@@ -391,8 +392,8 @@ def _near(b: np.ndarray, a: np.ndarray) -> np.ndarray:
     cross the same segments of ``a``, so the same vertices (a ring may start
     at another, a crossing point taken the other way round differ by an
     ulp) — while a cut's cost
-    follows the vertices in it (a district strip of a thousand vertices
-    against a forest piece: a fifth less).  Where the clipper fails or
+    follows the vertices in it (a district of thousands of vertices against
+    a forest piece of a few hundred).  Where the clipper fails or
     gives an invalid polygon, the whole of ``b`` is kept."""
     x0, y0, x1, y1 = shapely.bounds(a).T
     # Wide enough that ``a`` stays clear of the rectangle's sides.
