@@ -166,6 +166,11 @@ def test_split_against_a_detailed_zone_matches_a_direct_intersection():
     assert got[3] == 0 and got[2] == pieces.areas[2]
     assert areas_in(pieces, Zones([zone]), crs)[0] == pytest.approx(expected.sum(), rel=1e-9)
     assert measure_m2(cut, crs).sum() == pytest.approx(expected.sum(), rel=1e-9)
+    # Without the cut geometries, a part meeting one zone only is measured as
+    # its area less what sticks out: the same figures.
+    p2, _, a2, no_cut = split(pieces.parts, pieces.areas, Zones([zone]), crs)
+    assert no_cut is None
+    assert np.bincount(p2, a2, minlength=len(sites)) == pytest.approx(expected, rel=1e-9, abs=1e-6)
 
 
 # --- hand-built cases ------------------------------------------------------------------

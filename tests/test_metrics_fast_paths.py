@@ -227,7 +227,7 @@ def test_intersections_cut_and_measured_in_two_threads_are_the_pairwise_ones(mon
     a = np.array(subdivide([shapely.buffer(shapely.Point(0, 0), 10, quad_segs=400)], 64)[0])
     b = np.array([shapely.buffer(shapely.Point(x, 1), 3) for x in np.linspace(-9, 9, len(a))])
     monkeypatch.setattr(metrics_areas, "PARALLEL_MIN_PAIRS", 2)
-    pieces, which, areas = metrics_areas._measured_intersections(a, b, "EPSG:4490")
+    pieces, which, areas = metrics_areas._measured_overlays(a, b, "EPSG:4490")
     expected, owner = metrics_areas.polygons_with_owner(shapely.intersection(a, b))
     assert len(pieces) == len(expected) and len(a) > 2 and len(set(which)) > 2
     # The same polygons, vertex for vertex (b is cut down to the part near a
@@ -253,7 +253,7 @@ def test_strips_cut_down_near_a_part_fall_back_to_the_whole_strip_when_invalid()
     # The other clipped to a little more than the part's box.
     assert plain.covers(near[1]) and near[1].covers(box(1.6, 0, 3, 3))
     assert 1.59 < near[1].bounds[0] < 1.6
-    _, which, areas = metrics_areas._measured_intersections(parts, strips, "EPSG:4490")
+    _, which, areas = metrics_areas._measured_overlays(parts, strips, "EPSG:4490")
     assert np.bincount(which, areas, minlength=2) == pytest.approx(
         metrics_areas.measure_m2(shapely.intersection(parts, strips), "EPSG:4490"), rel=1e-12)
 

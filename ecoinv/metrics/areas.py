@@ -351,28 +351,45 @@ def split(parts: np.ndarray, areas: np.ndarray, zones: Zones, crs,
     pair = sub_pair[si]
     own = zones.owner[ti] == cross_z[pair]
     si, ti, pair = si[own], ti[own], pair[own]
-    pieces, which, pieces_m2 = _measured_intersections(sub[si], zones.strips[ti], crs)
-    out_p = np.concatenate([pi[whole], cross_p[pair][which]])
-    out_z = np.concatenate([zi[whole], cross_z[pair][which]])
-    out_a = np.concatenate([areas[pi[whole]], pieces_m2])
+    # A part that meets no other zone, of a zone in one strip, only sticks
+    # out of it (often by slivers, where it was drawn along the zone's edge):
+    # its area inside is its own less what sticks out, a cut whose result
+    # is a few small polygons rather than most of the part.
+    alone = np.zeros(len(si), dtype=bool)
+    if not keep_cut:
+        zones_met = np.bincount(pi, minlength=len(parts))
+        strips_of = np.bincount(zones.owner, minlength=len(zones))
+        alone = ((zones_met[cross_p[pair]] == 1) & (strips_of[cross_z[pair]] == 1)
+                 & ~big[pair])
+    pieces, which, pieces_m2 = _measured_overlays(sub[si[~alone]], zones.strips[ti[~alone]], crs)
+    cut_pair = pair[~alone][which]
+    _, which, out_m2 = _measured_overlays(sub[si[alone]], zones.strips[ti[alone]], crs,
+                                          shapely.difference)
+    lone = pair[alone]
+    inside_m2 = areas[cross_p[lone]] - np.bincount(which, out_m2, minlength=len(lone))
+    out_p = np.concatenate([pi[whole], cross_p[cut_pair], cross_p[lone]])
+    out_z = np.concatenate([zi[whole], cross_z[cut_pair], cross_z[lone]])
+    # (A part that only touches the zone leaves nothing inside: no rounding below zero.)
+    out_a = np.concatenate([areas[pi[whole]], pieces_m2, np.maximum(inside_m2, 0.0)])
     cut = None
     if keep_cut:
         cut = np.concatenate([parts[pi[whole]], pieces])
     return out_p, out_z, out_a, cut
 
 
-# From this many pairs on, :func:`_measured_intersections` works in two threads.
-PARALLEL_MIN_PAIRS = 200
+# From this many pairs on, :func:`_measured_overlays` works in two threads.
+PARALLEL_MIN_PAIRS = 64
 
 
-def _measured_intersections(a: np.ndarray, b: np.ndarray, crs
-                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The polygons of ``shapely.intersection(a, b)``, pair by pair, with the
-    pair each came from and their areas (m²); many pairs in two halves at
-    once, each cut and measured in its own thread (GEOS and numpy let go of
-    Python's lock), the halves' results put together in order."""
+def _measured_overlays(a: np.ndarray, b: np.ndarray, crs, overlay=shapely.intersection
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The polygons of ``overlay(a, b)`` (an intersection, or a difference),
+    pair by pair, with the pair each came from and their areas (m²); many
+    pairs in two halves at once, each cut and measured in its own thread
+    (GEOS and numpy let go of Python's lock), the halves' results put
+    together in order."""
     def cut_and_measure(a, b, first: int = 0):
-        pieces, which = polygons_with_owner(shapely.intersection(a, _near(b, a)))
+        pieces, which = polygons_with_owner(overlay(a, _near(b, a)))
         return pieces, which + first, polygon_areas_m2(pieces, crs)
 
     if len(a) < PARALLEL_MIN_PAIRS:
@@ -388,7 +405,7 @@ def _measured_intersections(a: np.ndarray, b: np.ndarray, crs
 def _near(b: np.ndarray, a: np.ndarray) -> np.ndarray:
     """Each of ``b`` cut down to a rectangle a little larger than the
     bounding box of the matching ``a`` (by the rectangle clipper, checked):
-    its intersection with ``a`` is the same — the same segments of ``b``
+    its intersection with ``a`` (and ``a`` less it) is the same — the same segments of ``b``
     cross the same segments of ``a``, so the same vertices (a ring may start
     at another, a crossing point taken the other way round differ by an
     ulp) — while a cut's cost
