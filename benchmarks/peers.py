@@ -48,7 +48,8 @@ def ogr2ogr_import(shp, out, *, t_srs: str = "EPSG:4490",
             p.unlink()
     env = proc.child_env()
     env.pop("PYTHONPATH", None)
-    return proc.run_measured(ogr2ogr_command(shp, out, t_srs=t_srs), timeout=timeout, env=env)
+    return proc.run_measured(ogr2ogr_command(shp, out, t_srs=t_srs), timeout=timeout, env=env,
+                             sample_memory=True)
 
 
 def ogr2ogr_available() -> bool:

@@ -183,7 +183,7 @@ def measure_import(n: int, shp: Path, base: Path, work: Path, repeat: int, *,
         cmd = proc.python_module("benchmarks.ours", "import", target, shp)
         if profile_dir is not None and i == 0:
             cmd += ["--profile", str(profile_dir / f"import-{generate.size_label(n)}.html")]
-        r = proc.run_measured(cmd, timeout=timeout)
+        r = proc.run_measured(cmd, timeout=timeout, sample_memory=True)
         if r.ok and r.result.get("status") == "imported":
             if profile_dir is None or i > 0 or repeat == 1:
                 ours.append((r.wall, r.peak_mb, r.cpu))

@@ -167,7 +167,11 @@ def test_peak_memory_counts_every_process_of_the_command():
               "kids = [subprocess.Popen([sys.executable, '-c', hold]) for _ in range(2)]\n"
               "exec(hold)\n"
               "[k.wait() for k in kids]\n")
-    r = proc.run_measured([sys.executable, "-c", script], timeout=60)
+    r = proc.run_measured([sys.executable, "-c", script], timeout=60, sample_memory=True)
     assert r.ok, r.error()
     assert 120 < r.maxrss_mb < 240          # one process at a time
     assert r.tree_rss_mb > 3 * 120 and r.peak_mb == r.tree_rss_mb
+    # Not sampled unless asked (the scan of /proc costs the command CPU):
+    # the peak is then the largest process's own.
+    plain = proc.run_measured([sys.executable, "-c", script], timeout=60)
+    assert plain.ok and plain.tree_rss_mb == 0 and plain.peak_mb == plain.maxrss_mb
