@@ -76,7 +76,11 @@ def _median(values):
 def base_inventory(cache: Path, boundaries: generate.Boundaries) -> Path:
     """An inventory with the city boundary and its 18 districts, made once with ecoinv's importer."""
     ref = generate.reference_dir()
-    path = cache / "base" / f"harbin-base-{boundaries.digest}.sqlite"
+    from ecoinv.store import PAGE_SIZE, SCHEMA_VERSION
+
+    # Named by the inventory format too: a new one is made when it changes.
+    path = (cache / "base"
+            / f"harbin-base-{boundaries.digest}-s{SCHEMA_VERSION}p{PAGE_SIZE}.sqlite")
     if path.exists():
         return path
     from ecoinv.importer import import_file

@@ -750,3 +750,12 @@ def test_reads_and_statistics_work_without_spatialite_writes_say_it_is_missing(
     assert inv.count("stations") == 1  # still readable, nothing written
     inv.close()
     assert file_digest(inventory_path) == before
+
+
+def test_new_inventories_have_pages_sized_for_geometry_rows(inventory_path):
+    from ecoinv.store import PAGE_SIZE
+
+    with Inventory.create(inventory_path) as inv:
+        assert inv.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 16384
+    with Inventory.open(inventory_path) as inv:
+        assert inv.metadata()["srid"] == "4490"
