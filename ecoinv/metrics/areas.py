@@ -329,9 +329,11 @@ def split(parts: np.ndarray, areas: np.ndarray, zones: Zones, crs,
 
     A part wholly inside a zone counts with its known area and is not cut;
     only parts crossing a zone's edge are intersected, and only with that
-    zone's strips near them (large parts are cut into strips first, so that
-    every intersection is between two small polygons).  The cut geometries
-    are returned when asked.
+    zone's strips near them, each cut down to the part first (large parts
+    are cut into strips first, so that every intersection is between two
+    small polygons).  A part that crosses the edge of the one zone it meets
+    counts with its area less what sticks out (see below), unless the cut
+    geometries are asked for (``keep_cut``).
     """
     empty = np.empty(0, dtype=np.int64)
     if not len(parts) or not len(zones):
