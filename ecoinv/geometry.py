@@ -110,6 +110,17 @@ _FORMULA_MAX_EDGE_DEG = 0.01
 _FORMULA_MAX_LAT_DEG = 89.0
 
 
+def _authalic_q(phi: np.ndarray, a: float, e2: float) -> np.ndarray:
+    """Q(φ) = ∫₀^φ M·N·cos φ dφ, the y of the cylindrical equal-area map
+    (x = λ) on the ellipsoid of semi-major axis ``a`` and eccentricity² ``e2``."""
+    s = np.sin(phi)
+    if e2 == 0.0:
+        return a * a * s
+    e = np.sqrt(e2)
+    # Q(φ) = a²(1−e²)/2 · (sin φ/(1 − e² sin²φ) + artanh(e sin φ)/e)
+    return a * a * (1.0 - e2) / 2.0 * (s / (1.0 - e2 * s * s) + np.arctanh(e * s) / e)
+
+
 def ring_areas_m2(lon: np.ndarray, lat: np.ndarray, counts: np.ndarray,
                   geod: pyproj.Geod) -> np.ndarray:
     """Area (m², unsigned) of closed rings with geodesic edges on ``geod``'s ellipsoid.
@@ -170,13 +181,7 @@ def ring_areas_m2(lon: np.ndarray, lat: np.ndarray, counts: np.ndarray,
 
     a, f = geod.a, geod.f
     e2 = f * (2.0 - f)
-    s = np.sin(phi)
-    if e2 > 0.0:
-        e = np.sqrt(e2)
-        # Q(φ) = a²(1−e²)/2 · (sin φ/(1 − e² sin²φ) + artanh(e sin φ)/e)
-        q = a * a * (1.0 - e2) / 2.0 * (s / (1.0 - e2 * s * s) + np.arctanh(e * s) / e)
-    else:
-        q = a * a * s
+    q = _authalic_q(phi, a, e2)
     # Measured from each ring's first point, so that the sum keeps its digits.
     q -= np.repeat(q[starts], counts)
     dlam = np.radians(dlon)
@@ -234,17 +239,8 @@ def straight_ring_areas_m2(lon: np.ndarray, lat: np.ndarray, counts: np.ndarray,
     starts = ends - counts
     a, f = geod.a, geod.f
     e2 = f * (2.0 - f)
-
-    def authalic_q(phi: np.ndarray) -> np.ndarray:
-        # Q(φ) = a²(1−e²)/2 · (sin φ/(1 − e² sin²φ) + artanh(e sin φ)/e)
-        s = np.sin(phi)
-        if e2 == 0.0:
-            return a * a * s
-        e = np.sqrt(e2)
-        return a * a * (1.0 - e2) / 2.0 * (s / (1.0 - e2 * s * s) + np.arctanh(e * s) / e)
-
-    q = authalic_q(phi)
-    q_mid = authalic_q(0.5 * (phi[:-1] + phi[1:]))
+    q = _authalic_q(phi, a, e2)
+    q_mid = _authalic_q(0.5 * (phi[:-1] + phi[1:]), a, e2)
     # Edge i runs from point i to point i+1 of the same ring.
     ring = np.repeat(np.arange(len(counts)), counts)[:-1]
     q0 = np.repeat(q[starts], counts)
@@ -545,8 +541,6 @@ class RaggedPolygons:
                               _offsets(ro[rings + 1] - ro[rings]),
                               _offsets(po[parts + 1] - po[parts]),
                               _offsets(go[index + 1] - go[index]))
-
-
 
 
 def object_array(geoms) -> np.ndarray:

@@ -939,8 +939,7 @@ class _Preparer:
         if not items:
             return None
         n = len(items)
-        geoms = np.empty(n, dtype=object)
-        geoms[:] = [it.projected for it in items]
+        geoms = object_array([it.projected for it in items])
         # Polygons the survey reprojected and found valid are not asked again.
         todo = np.flatnonzero(shapely.is_missing(geoms))
         finite = np.ones(n, dtype=bool)

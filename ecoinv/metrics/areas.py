@@ -553,7 +553,7 @@ def _is_joined_outline(geom: BaseGeometry, edges: int) -> bool:
     its boundary is the chain by construction — which its number of points
     confirms (an edge each, and each ring closed) — and what is left to
     prove is that it is valid."""
-    if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
+    if not _valid_polygonal(geom):
         return False
     parts = shapely.get_parts(geom)
     rings = len(parts) + int(shapely.get_num_interior_rings(parts).sum())
@@ -571,28 +571,29 @@ def tile_exactly(geoms, whole: BaseGeometry) -> bool:
     nowhere else.  All must be valid polygons or multipolygons.
     """
     geoms = _as_array(geoms)
-    if not len(geoms) or whole is None or whole.geom_type not in ("Polygon", "MultiPolygon"):
+    if not len(geoms) or whole is None:
         return False
-    if not np.isin(shapely.get_type_id(geoms), _POLYGONAL).all() or not whole.is_valid:
+    if not np.isin(shapely.get_type_id(geoms), _POLYGONAL).all():
         return False
     if not shapely.is_valid(geoms).all():
         return False
-    # Their edges and ``whole``'s walked backwards, cancelled at once: nothing
-    # may be left (a segment the polygons walk twice, an overlap, would be).
-    start, end = _ring_edges(geoms)
-    s, e = _ring_edges([whole])
-    rest = _cancel(np.concatenate([start, e]), np.concatenate([end, s]))
-    return rest is not None and not len(rest[0])
+    return _is_outline(whole, *_ring_edges(geoms))  # (which checks ``whole``)
 
 
 def _is_outline(geom: BaseGeometry, start: np.ndarray, end: np.ndarray) -> bool:
     """Whether ``geom`` is a valid polygonal geometry whose oriented boundary
-    is exactly the chain of edges ``start`` → ``end``."""
-    if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
+    is exactly the chain of edges ``start`` → ``end``: the chain and the
+    boundary walked backwards, cancelled at once, leave nothing (a segment
+    the chain walks twice one way, an overlap, would be left)."""
+    if not _valid_polygonal(geom):
         return False
     s, e = _ring_edges([geom])
     rest = _cancel(np.concatenate([start, e]), np.concatenate([end, s]))
     return rest is not None and not len(rest[0])
+
+
+def _valid_polygonal(geom: BaseGeometry) -> bool:
+    return geom.geom_type in ("Polygon", "MultiPolygon") and geom.is_valid
 
 
 def _ring_edges(geoms, ragged: RaggedPolygons | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -19,8 +19,9 @@ from shapely.geometry.base import BaseGeometry
 
 from .. import schema
 from ..errors import EcoinvError
-from ..geometry import (M2_PER_HA, RaggedPolygons, ellipsoid_name, geod_for, object_array,
-                        points_from_spatialite, ragged_multipolygons_from_spatialite)
+from ..geometry import (M2_PER_HA, STRAIGHT_MAX_EDGE_DEG, RaggedPolygons, ellipsoid_name,
+                        geod_for, object_array, points_from_spatialite,
+                        ragged_multipolygons_from_spatialite)
 from .areas import (DENSIFY_M, Pieces, Zones, areas_in, clip, dissolve, dissolved_pieces,
                     measure_m2, polygons_with_owner, split, tile_exactly,
                     union_of_disjoint)
@@ -227,7 +228,7 @@ class _Run:
         self.notes: list[str] = []
         self.landcover_year: int | None = None
         # Where the districts' layout is made in the background, and the
-        # layout being made (see boundary and districts).
+        # layout being made (see _start_districts and _layout).
         self._background: ThreadPoolExecutor | None = None
         self._district_layout: Future | None = None
 
@@ -319,8 +320,8 @@ class _Run:
         boundary (their outlines, shared edges cancelled, being its outline
         vertex for vertex): it is the boundary's area, measured edge by edge
         (a few units in the 15th digit apart, over Harbin), so the boundary
-        is not measured again.  None when the districts are not set up in
-        the background or do not tile it."""
+        is not measured again.  None when the districts are not asked for
+        or do not tile it."""
         if "districts" not in self.sections:
             return None
         layout = self._layout
@@ -876,16 +877,16 @@ class _Run:
             "inverse_flattening": ell.inverse_flattening if ell else None,
             "storage_crs": f"EPSG:{self.inv.srid}",
             "storage_crs_name": crs.name,
-            "library": ("polygon area on the ellipsoid a={a} m, f={f}, each ring measured on its "
-                        "own, holes subtracted; in a lon/lat storage CRS each edge is measured "
-                        "exactly as the straight line it is there (ecoinv.geometry."
-                        "straight_ring_areas_m2: the integral under the edge on the equal-area "
-                        "cylinder by Simpson's rule, edges over 0.01° split first); in a projected "
-                        f"one, edges are split every {{densify:g}} m and the pieces measured as "
-                        "geodesics (ecoinv.geometry.ring_areas_m2: GeographicLib's numbers to "
-                        f"within its own rounding; GeographicLib via pyproj {pyproj.__version__} "
-                        "Geod.polygon_area_perimeter for longer edges)").format(
-                            a=geod.a, f=geod.f, densify=DENSIFY_M),
+            "library": (f"polygon area on the ellipsoid a={geod.a} m, f={geod.f}, each ring "
+                        "measured on its own, holes subtracted; in a lon/lat storage CRS each "
+                        "edge is measured exactly as the straight line it is there "
+                        "(ecoinv.geometry.straight_ring_areas_m2: the integral under the edge on "
+                        "the equal-area cylinder by Simpson's rule, edges over "
+                        f"{STRAIGHT_MAX_EDGE_DEG:g}° split first); in a projected one, edges are "
+                        f"split every {DENSIFY_M:g} m and the pieces measured as geodesics "
+                        "(ecoinv.geometry.ring_areas_m2: GeographicLib's numbers to within its "
+                        f"own rounding; GeographicLib via pyproj {pyproj.__version__} "
+                        "Geod.polygon_area_perimeter for longer edges)"),
             "edges": ("each edge follows the storage CRS's straight line (as drawn, and as cut "
                       "by unions and clips), so the pieces of a cut add up to the whole; the "
                       "layers' stored area_ha measures each edge as one geodesic instead, which "
